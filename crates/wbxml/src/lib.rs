@@ -1,0 +1,84 @@
+//! WBXML 1.3 as Exchange ActiveSync uses it: a decoder to a small element
+//! tree, an encoder from it, and the ActiveSync code pages 0–25.
+//!
+//! This crate is deliberately small and pure: no I/O, no async, no knowledge
+//! of EAS commands (those live in `eas-proto`). EAS never uses attributes,
+//! entities or a string table, so the tree has only elements, text and
+//! opaque bytes.
+//!
+//! Central types: [`Tag`] (code page + token), [`Element`] and [`Node`] (the
+//! tree), [`DecodeError`] (every way hostile input can be wrong).
+//!
+//! ```
+//! use wbxml::{tags::folder_hierarchy as fh, Element};
+//!
+//! let doc = Element::new(fh::FOLDER_SYNC).with_text_child(fh::SYNC_KEY, "0");
+//! let bytes = wbxml::encode(&doc);
+//! assert_eq!(bytes, [0x03, 0x01, 0x6A, 0x00, 0x00, 0x07, 0x56, 0x52, 0x03, b'0', 0x00, 0x01, 0x01]);
+//! assert_eq!(wbxml::decode(&bytes).unwrap(), doc);
+//! ```
+
+mod codec;
+mod element;
+pub mod tags;
+
+pub use codec::{decode, decode_with, encode, encode_body, DecodeError, DecodeOptions};
+pub use element::{Element, Node};
+
+/// An element name: a code page and a token within it (0x05–0x3F).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tag {
+    /// Code page number (0–25 for ActiveSync).
+    pub page: u8,
+    /// Token within the page, without the content/attribute bits.
+    pub token: u8,
+}
+
+impl Tag {
+    /// Makes a tag from its page and token.
+    pub const fn new(page: u8, token: u8) -> Self {
+        Tag { page, token }
+    }
+
+    /// The element name from the code-page table, if the tag is known.
+    pub fn name(self) -> Option<&'static str> {
+        tags::ALL
+            .binary_search_by(|&(p, t, _)| (p, t).cmp(&(self.page, self.token)))
+            .ok()
+            .map(|i| tags::ALL[i].2)
+    }
+
+    /// The namespace (code page name) of the tag, if the page is known.
+    pub fn namespace(self) -> Option<&'static str> {
+        tags::NAMESPACES.get(self.page as usize).copied()
+    }
+
+    /// Looks a tag up by namespace and element name, e.g. `("AirSync", "Sync")`.
+    pub fn from_name(namespace: &str, name: &str) -> Option<Tag> {
+        let page = tags::NAMESPACES.iter().position(|ns| *ns == namespace)? as u8;
+        tags::ALL
+            .iter()
+            .find(|&&(p, _, n)| p == page && n == name)
+            .map(|&(p, t, _)| Tag::new(p, t))
+    }
+
+    /// Whether the tag is in the code-page table.
+    pub fn is_known(self) -> bool {
+        self.name().is_some()
+    }
+}
+
+impl std::fmt::Debug for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.namespace(), self.name()) {
+            (Some(ns), Some(n)) => write!(f, "{ns}:{n}"),
+            _ => write!(f, "Tag({}, {:#04x})", self.page, self.token),
+        }
+    }
+}
+
+impl std::fmt::Display for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
