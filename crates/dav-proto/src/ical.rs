@@ -1,0 +1,663 @@
+//! Adapter over iCalendar and vCard text: a content-line tree for filters and output, and
+//! calcard for strict parsing and recurrence expansion.
+//!
+//! The tree ([`Component`]) keeps every property line verbatim so that filters can read
+//! values and parameters and expanded output can copy unchanged lines. calcard numbers
+//! components in document order, exactly like [`Component::parse`]'s `index`, which is how
+//! expansion results are tied back to tree nodes.
+
+use calcard::common::timezone::Tz;
+use calcard::icalendar::{ICalendar, ICalendarProperty};
+use calcard::{Entry, Parser};
+
+use crate::filter::{CardFilter, CompFilter, PropFilter, TimeRange};
+use crate::time::{format_date, format_utc, parse_utc};
+
+/// Most recurrence instances examined for one resource.
+pub const MAX_INSTANCES: usize = 20_000;
+
+/// One content line: `NAME;PARAM=a,b:value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    /// Upper-case name (group prefix removed).
+    pub name: String,
+    /// Upper-case parameter names with their values (quotes removed).
+    pub params: Vec<(String, Vec<String>)>,
+    /// Raw value as written (still escaped).
+    pub value: String,
+    /// The whole unfolded line.
+    pub raw: String,
+}
+
+impl Property {
+    /// The value with RFC 5545/6350 text escapes removed.
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(self.value.len());
+        let mut it = self.value.chars();
+        while let Some(c) = it.next() {
+            if c == '\\' {
+                match it.next() {
+                    Some('n' | 'N') => out.push('\n'),
+                    Some(o) => out.push(o),
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The values of one parameter.
+    pub fn param(&self, name: &str) -> Option<&[String]> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+    }
+
+    /// Whether the value is a DATE (all-day) rather than a DATE-TIME.
+    pub fn is_date(&self) -> bool {
+        self.param("VALUE").is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("DATE")))
+            || (self.value.len() == 8 && !self.value.contains('T'))
+    }
+}
+
+/// A component (`BEGIN:X` … `END:X`) with its properties and sub-components.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Component {
+    /// Upper-case component name.
+    pub name: String,
+    /// Document-order index (0 for the outermost component).
+    pub index: u32,
+    /// Properties in order.
+    pub props: Vec<Property>,
+    /// Sub-components in order.
+    pub children: Vec<Component>,
+}
+
+/// Why text is not a valid object resource.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    /// Not parseable at all.
+    #[error("not parseable: {0}")]
+    Unparseable(String),
+    /// Parseable but breaks the object-resource rules (RFC 4791 §4.1, RFC 6352 §5.1).
+    #[error("{0}")]
+    InvalidObject(String),
+}
+
+impl Component {
+    /// Parses iCalendar or vCard text into a tree (lenient: unknown lines are kept).
+    ///
+    /// # Errors
+    /// [`DataError::Unparseable`] for unbalanced BEGIN/END or no component at all.
+    pub fn parse(text: &str) -> Result<Vec<Component>, DataError> {
+        let mut roots = Vec::new();
+        let mut stack: Vec<Component> = Vec::new();
+        let mut next_index = 0u32;
+        for line in unfold(text) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let Some(p) = parse_line(&line) else {
+                return Err(DataError::Unparseable(format!("bad content line {:?}", truncate(&line))));
+            };
+            match p.name.as_str() {
+                "BEGIN" => {
+                    if stack.len() > 16 {
+                        return Err(DataError::Unparseable("components nested too deeply".into()));
+                    }
+                    stack.push(Component { name: p.value.trim().to_ascii_uppercase(), index: next_index, ..Default::default() });
+                    next_index += 1;
+                }
+                "END" => {
+                    let Some(c) = stack.pop() else {
+                        return Err(DataError::Unparseable("END without BEGIN".into()));
+                    };
+                    if !c.name.eq_ignore_ascii_case(p.value.trim()) {
+                        return Err(DataError::Unparseable(format!("END:{} closes BEGIN:{}", p.value.trim(), c.name)));
+                    }
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(c),
+                        None => {
+                            roots.push(c);
+                            next_index = 0;
+                        }
+                    }
+                }
+                _ => match stack.last_mut() {
+                    Some(c) => c.props.push(p),
+                    None => return Err(DataError::Unparseable("property outside a component".into())),
+                },
+            }
+        }
+        if !stack.is_empty() {
+            return Err(DataError::Unparseable("unterminated component".into()));
+        }
+        if roots.is_empty() {
+            return Err(DataError::Unparseable("no component".into()));
+        }
+        Ok(roots)
+    }
+
+    /// The first property with this name.
+    pub fn prop(&self, name: &str) -> Option<&Property> {
+        self.props.iter().find(|p| p.name == name)
+    }
+
+    /// Finds a component by its document-order index.
+    pub fn find(&self, index: u32) -> Option<&Component> {
+        if self.index == index {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(index))
+    }
+
+    /// Appends the component as folded text with CRLF line ends.
+    pub fn write(&self, out: &mut String) {
+        fold_into(out, &format!("BEGIN:{}", self.name));
+        for p in &self.props {
+            fold_into(out, &p.raw);
+        }
+        for c in &self.children {
+            c.write(out);
+        }
+        fold_into(out, &format!("END:{}", self.name));
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn unfold(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for raw in text.split('\n') {
+        let l = raw.strip_suffix('\r').unwrap_or(raw);
+        if let Some(rest) = l.strip_prefix(' ').or_else(|| l.strip_prefix('\t')) {
+            if let Some(last) = lines.last_mut() {
+                last.push_str(rest);
+                continue;
+            }
+        }
+        lines.push(l.to_owned());
+    }
+    lines
+}
+
+fn parse_line(line: &str) -> Option<Property> {
+    let mut in_quotes = false;
+    let mut colon = None;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ':' if !in_quotes => {
+                colon = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let colon = colon?;
+    let head = line.get(..colon)?;
+    let value = line.get(colon + 1..)?.to_owned();
+    let mut parts = split_unquoted(head, ';').into_iter();
+    let name_part = parts.next()?;
+    let name = name_part.rsplit('.').next().unwrap_or(&name_part).to_ascii_uppercase();
+    if name.is_empty() {
+        return None;
+    }
+    let params = parts
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            let vals = split_unquoted(v, ',').into_iter().map(|x| x.trim_matches('"').to_owned()).collect();
+            Some((k.to_ascii_uppercase(), vals))
+        })
+        .collect();
+    Some(Property { name, params, value, raw: line.to_owned() })
+}
+
+fn split_unquoted(s: &str, sep: char) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut q = false;
+    for c in s.chars() {
+        if c == '"' {
+            q = !q;
+        }
+        if c == sep && !q {
+            out.push(String::new());
+        } else if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
+    out
+}
+
+/// Folds one logical line at 75 octets (on a char boundary) and appends it with CRLF.
+pub fn fold_into(out: &mut String, line: &str) {
+    let mut count = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if count + n > 75 {
+            out.push_str("\r\n ");
+            count = 1;
+        }
+        out.push(c);
+        count += n;
+    }
+    out.push_str("\r\n");
+}
+
+/// Facts about a valid calendar object resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarObject {
+    /// The UID shared by all components.
+    pub uid: String,
+    /// The component type (`VEVENT`, `VTODO`, `VJOURNAL`, ...).
+    pub component: String,
+}
+
+/// Checks the calendar object resource rules of RFC 4791 §4.1: one VCALENDAR, parseable by
+/// calcard, no METHOD, one component type (besides VTIMEZONE), one UID.
+///
+/// # Errors
+/// [`DataError::Unparseable`] (→ `valid-calendar-data`) or [`DataError::InvalidObject`]
+/// (→ `valid-calendar-object-resource`).
+pub fn validate_calendar(text: &str) -> Result<CalendarObject, DataError> {
+    match Parser::new(text).entry() {
+        Entry::ICalendar(_) => {}
+        Entry::VCard(_) => return Err(DataError::Unparseable("a vCard is not iCalendar data".into())),
+        other => return Err(DataError::Unparseable(format!("{other:?}").chars().take(120).collect())),
+    }
+    let roots = Component::parse(text)?;
+    let [cal] = roots.as_slice() else {
+        return Err(DataError::InvalidObject("exactly one VCALENDAR is allowed per resource".into()));
+    };
+    if cal.name != "VCALENDAR" {
+        return Err(DataError::Unparseable(format!("top-level component is {}", cal.name)));
+    }
+    if cal.prop("METHOD").is_some() {
+        return Err(DataError::InvalidObject("METHOD is not allowed in a stored calendar object".into()));
+    }
+    let mut kind: Option<&str> = None;
+    let mut uid: Option<String> = None;
+    for c in cal.children.iter().filter(|c| c.name != "VTIMEZONE") {
+        if kind.is_some_and(|k| k != c.name) {
+            return Err(DataError::InvalidObject("components of different types in one resource".into()));
+        }
+        kind = Some(&c.name);
+        let u = c.prop("UID").map(Property::text).ok_or_else(|| DataError::InvalidObject(format!("{} without UID", c.name)))?;
+        if uid.as_ref().is_some_and(|x| *x != u) {
+            return Err(DataError::InvalidObject("components with different UIDs in one resource".into()));
+        }
+        uid = Some(u);
+    }
+    match (kind, uid) {
+        (Some(k), Some(u)) => Ok(CalendarObject { uid: u, component: k.to_owned() }),
+        _ => Err(DataError::InvalidObject("no calendar component".into())),
+    }
+}
+
+/// Checks a vCard object resource (one vCard with a UID) and returns its UID and version.
+///
+/// # Errors
+/// [`DataError`] as for [`validate_calendar`].
+pub fn validate_vcard(text: &str) -> Result<(String, String), DataError> {
+    match Parser::new(text).entry() {
+        Entry::VCard(_) => {}
+        Entry::ICalendar(_) => return Err(DataError::Unparseable("iCalendar data is not a vCard".into())),
+        other => return Err(DataError::Unparseable(format!("{other:?}").chars().take(120).collect())),
+    }
+    let roots = Component::parse(text)?;
+    let [card] = roots.as_slice() else {
+        return Err(DataError::InvalidObject("exactly one vCard is allowed per resource".into()));
+    };
+    if card.name != "VCARD" {
+        return Err(DataError::Unparseable(format!("top-level component is {}", card.name)));
+    }
+    let uid = card.prop("UID").map(Property::text).ok_or_else(|| DataError::InvalidObject("vCard without UID".into()))?;
+    let version = card.prop("VERSION").map(|v| v.value.trim().to_owned()).unwrap_or_default();
+    Ok((uid, version))
+}
+
+/// One occurrence: component index, start and end in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instance {
+    /// Index of the component ([`Component::index`]) the occurrence comes from.
+    pub index: u32,
+    /// Start (UTC seconds; floating times read as UTC).
+    pub start: i64,
+    /// End (UTC seconds).
+    pub end: i64,
+}
+
+/// Expands all occurrences of the components in `text` (up to [`MAX_INSTANCES`]).
+/// Floating and all-day values are interpreted in UTC. A DATE-TIME start without end or
+/// duration gives a zero-length occurrence (RFC 5545 §3.6.1).
+pub fn instances(text: &str, tree: &Component) -> Vec<Instance> {
+    let Entry::ICalendar(mut ical) = Parser::new(text).entry() else {
+        return Vec::new();
+    };
+    strip_sequences(&mut ical);
+    let exp = ical.expand_dates(Tz::UTC, MAX_INSTANCES);
+    exp.events
+        .iter()
+        .map(|e| {
+            let (s, mut end) = e.timestamps();
+            if let Some(c) = tree.find(e.comp_id) {
+                let open = c.prop("DTEND").is_none() && c.prop("DURATION").is_none() && c.prop("DUE").is_none();
+                if open && c.prop("DTSTART").is_some_and(|d| !d.is_date()) {
+                    end = s;
+                }
+            }
+            Instance { index: e.comp_id, start: s, end }
+        })
+        .collect()
+}
+
+/// calcard pairs overrides with their master by (SEQUENCE, RECURRENCE-ID); clients bump
+/// SEQUENCE on single occurrences, so the sequence is dropped before expansion.
+fn strip_sequences(ical: &mut ICalendar) {
+    for c in &mut ical.components {
+        c.entries.retain(|e| e.name != ICalendarProperty::Sequence);
+    }
+}
+
+/// Whether a calendar object matches a calendar-query filter (RFC 4791 §9.7).
+pub fn matches_calendar(filter: &CompFilter, text: &str) -> bool {
+    let Ok(roots) = Component::parse(text) else {
+        return false;
+    };
+    let Some(cal) = roots.first() else {
+        return false;
+    };
+    if filter.name != cal.name {
+        return filter.is_not_defined;
+    }
+    if filter.is_not_defined {
+        return false;
+    }
+    let needs_instances = filter.comps.iter().any(|c| c.time_range.is_some());
+    let inst = if needs_instances { instances(text, cal) } else { Vec::new() };
+    filter.props.iter().all(|p| prop_matches(p, cal))
+        && filter.comps.iter().all(|cf| comp_matches(cf, cal, &inst))
+}
+
+fn comp_matches(f: &CompFilter, parent: &Component, inst: &[Instance]) -> bool {
+    let mut candidates = parent.children.iter().filter(|c| c.name == f.name).peekable();
+    if f.is_not_defined {
+        return candidates.peek().is_none();
+    }
+    candidates.any(|c| {
+        f.time_range.is_none_or(|tr| component_in_range(c, &tr, inst))
+            && f.props.iter().all(|p| prop_matches(p, c))
+            && f.comps.iter().all(|sub| comp_matches(sub, c, inst))
+    })
+}
+
+fn component_in_range(c: &Component, tr: &TimeRange, inst: &[Instance]) -> bool {
+    match c.name.as_str() {
+        "VTODO" if c.prop("DTSTART").is_none() => todo_in_range(c, tr),
+        "VEVENT" | "VTODO" | "VJOURNAL" | "VFREEBUSY" => {
+            inst.iter().filter(|i| i.index == c.index).any(|i| tr.overlaps(i.start, i.end))
+        }
+        "VALARM" => true,
+        _ => false,
+    }
+}
+
+/// RFC 4791 §9.9 rows for a VTODO without DTSTART.
+fn todo_in_range(c: &Component, tr: &TimeRange) -> bool {
+    let t = |n: &str| c.prop(n).and_then(|p| parse_utc(&p.value).ok());
+    let (rs, re) = (tr.start.unwrap_or(i64::MIN), tr.end.unwrap_or(i64::MAX));
+    match (t("DUE"), t("COMPLETED"), t("CREATED")) {
+        (Some(due), _, _) => rs < due && re >= due,
+        (None, Some(done), Some(created)) => (rs <= created || rs <= done) && (re >= created || re >= done),
+        (None, Some(done), None) => rs <= done && re >= done,
+        (None, None, Some(created)) => re > created,
+        (None, None, None) => true,
+    }
+}
+
+fn prop_matches(f: &PropFilter, c: &Component) -> bool {
+    let mut props = c.props.iter().filter(|p| p.name == f.name).peekable();
+    if f.is_not_defined {
+        return props.peek().is_none();
+    }
+    props.any(|p| {
+        let range_ok = f.time_range.is_none_or(|tr| parse_utc(&p.value).is_ok_and(|t| tr.overlaps(t, t)));
+        let texts = f.text_matches.iter().map(|tm| tm.matches(&p.text()));
+        let text_ok = if f.text_matches.is_empty() {
+            true
+        } else if f.all_of {
+            texts.into_iter().all(|x| x)
+        } else {
+            texts.into_iter().any(|x| x)
+        };
+        let params_ok = f.params.iter().all(|pf| match p.param(&pf.name) {
+            None => pf.is_not_defined,
+            Some(_) if pf.is_not_defined => false,
+            Some(vals) => pf.text_match.as_ref().is_none_or(|tm| vals.iter().any(|v| tm.matches(v))),
+        });
+        range_ok && text_ok && params_ok
+    })
+}
+
+/// Whether a vCard matches an addressbook-query filter (RFC 6352 §10.5).
+pub fn matches_card(filter: &CardFilter, text: &str) -> bool {
+    let Ok(roots) = Component::parse(text) else {
+        return false;
+    };
+    let Some(card) = roots.first() else {
+        return false;
+    };
+    if filter.props.is_empty() {
+        return true;
+    }
+    let mut results = filter.props.iter().map(|p| prop_matches(p, card));
+    if filter.all_of {
+        results.all(|x| x)
+    } else {
+        results.any(|x| x)
+    }
+}
+
+/// Rewrites a calendar object with its recurrences expanded inside `range` (RFC 4791 §9.6.5):
+/// every overlapping occurrence becomes its own component with RECURRENCE-ID, and DATE-TIME
+/// values are written in UTC. Returns `None` if the text cannot be parsed.
+pub fn expand(text: &str, range: &TimeRange) -> Option<String> {
+    let roots = Component::parse(text).ok()?;
+    let cal = roots.first()?;
+    let inst = instances(text, cal);
+    let mut out = String::new();
+    fold_into(&mut out, "BEGIN:VCALENDAR");
+    for p in &cal.props {
+        fold_into(&mut out, &p.raw);
+    }
+    for i in inst.iter().filter(|i| range.overlaps(i.start, i.end)) {
+        let Some(c) = cal.find(i.index) else { continue };
+        let master_recurs = c.prop("RRULE").is_some() || c.prop("RDATE").is_some();
+        let all_day = c.prop("DTSTART").is_some_and(Property::is_date);
+        let fmt = |t: i64| if all_day { format!(";VALUE=DATE:{}", format_date(t)) } else { format!(":{}", format_utc(t)) };
+        fold_into(&mut out, &format!("BEGIN:{}", c.name));
+        for p in &c.props {
+            if !matches!(p.name.as_str(), "DTSTART" | "DTEND" | "DURATION" | "RRULE" | "RDATE" | "EXDATE" | "EXRULE" | "RECURRENCE-ID" | "DUE") {
+                fold_into(&mut out, &p.raw);
+            }
+        }
+        fold_into(&mut out, &format!("DTSTART{}", fmt(i.start)));
+        if i.end != i.start || c.prop("DTEND").is_some() || c.prop("DUE").is_some() {
+            let n = if c.name == "VTODO" { "DUE" } else { "DTEND" };
+            fold_into(&mut out, &format!("{n}{}", fmt(i.end)));
+        }
+        if master_recurs || c.prop("RECURRENCE-ID").is_some() {
+            fold_into(&mut out, &format!("RECURRENCE-ID{}", fmt(if master_recurs { i.start } else { rid(c).unwrap_or(i.start) })));
+        }
+        for sub in &c.children {
+            sub.write(&mut out);
+        }
+        fold_into(&mut out, &format!("END:{}", c.name));
+    }
+    fold_into(&mut out, "END:VCALENDAR");
+    Some(out)
+}
+
+fn rid(c: &Component) -> Option<i64> {
+    c.prop("RECURRENCE-ID").and_then(|p| parse_utc(&p.value).ok())
+}
+
+/// Busy periods of the events in `text` that overlap `range` (for free-busy-query):
+/// (start, end, FBTYPE). Transparent and cancelled events are skipped.
+pub fn busy_periods(text: &str, range: &TimeRange) -> Vec<(i64, i64, &'static str)> {
+    let Ok(roots) = Component::parse(text) else { return Vec::new() };
+    let Some(cal) = roots.first() else { return Vec::new() };
+    instances(text, cal)
+        .into_iter()
+        .filter(|i| range.overlaps(i.start, i.end))
+        .filter_map(|i| {
+            let c = cal.find(i.index)?;
+            if c.name != "VEVENT" || c.prop("TRANSP").is_some_and(|t| t.value.eq_ignore_ascii_case("TRANSPARENT")) {
+                return None;
+            }
+            let status = c.prop("STATUS").map(|s| s.value.to_ascii_uppercase()).unwrap_or_default();
+            let kind = match status.as_str() {
+                "CANCELLED" => return None,
+                "TENTATIVE" => "BUSY-TENTATIVE",
+                _ => "BUSY",
+            };
+            Some((i.start, i.end, kind))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::{Collation, MatchType, TextMatch};
+
+    const RECUR: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:r1\r\n\
+DTSTAMP:20060206T001121Z\r\nDTSTART:20060102T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n\
+EXDATE:20060104T100000Z\r\nSUMMARY:Daily\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:r1\r\nSEQUENCE:3\r\n\
+DTSTAMP:20060206T001121Z\r\nRECURRENCE-ID:20060103T100000Z\r\nDTSTART:20060110T100000Z\r\n\
+DURATION:PT1H\r\nSUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    fn range(s: &str, e: &str) -> TimeRange {
+        TimeRange { start: Some(parse_utc(s).unwrap()), end: Some(parse_utc(e).unwrap()) }
+    }
+
+    fn event_filter(tr: TimeRange) -> CompFilter {
+        CompFilter {
+            name: "VCALENDAR".into(),
+            is_not_defined: false,
+            time_range: None,
+            props: vec![],
+            comps: vec![CompFilter {
+                name: "VEVENT".into(),
+                is_not_defined: false,
+                time_range: Some(tr),
+                props: vec![],
+                comps: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn indexes_follow_calcard_numbering() {
+        let roots = Component::parse(RECUR).unwrap();
+        let inst = instances(RECUR, &roots[0]);
+        // Five occurrences, one excluded, one moved: 2nd, 5th, 6th of Jan plus the 10th.
+        assert_eq!(inst.len(), 4, "{inst:?}");
+        let moved = inst.iter().find(|i| i.start == parse_utc("20060110T100000Z").unwrap()).unwrap();
+        assert_eq!(roots[0].find(moved.index).unwrap().prop("SUMMARY").unwrap().value, "Moved");
+    }
+
+    #[test]
+    fn time_range_respects_exdate_and_overrides() {
+        assert!(matches_calendar(&event_filter(range("20060102T000000Z", "20060103T000000Z")), RECUR));
+        // The 3rd was moved away, the 4th excluded.
+        assert!(!matches_calendar(&event_filter(range("20060103T000000Z", "20060105T000000Z")), RECUR));
+        assert!(matches_calendar(&event_filter(range("20060110T103000Z", "20060110T110000Z")), RECUR));
+        assert!(!matches_calendar(&event_filter(range("20070101T000000Z", "20080101T000000Z")), RECUR));
+    }
+
+    #[test]
+    fn all_day_and_infinite_rules() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20200301\r\n\
+RRULE:FREQ=YEARLY\r\nSUMMARY:Birthday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert!(matches_calendar(&event_filter(range("20300301T120000Z", "20300301T130000Z")), ics));
+        assert!(!matches_calendar(&event_filter(range("20300302T000000Z", "20300303T000000Z")), ics));
+        let out = expand(ics, &range("20210101T000000Z", "20230101T000000Z")).unwrap();
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
+        assert!(out.contains("RECURRENCE-ID;VALUE=DATE:20220301"));
+    }
+
+    #[test]
+    fn expand_writes_instances_in_utc() {
+        let out = expand(RECUR, &range("20060101T000000Z", "20060201T000000Z")).unwrap();
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), 4);
+        assert!(!out.contains("RRULE"));
+        assert!(out.contains("RECURRENCE-ID:20060105T100000Z"));
+        assert!(out.contains("DTSTART:20060110T100000Z"));
+        assert!(out.contains("RECURRENCE-ID:20060103T100000Z"));
+    }
+
+    #[test]
+    fn todo_rules() {
+        let todo = |props: &str| format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t\r\n{props}END:VTODO\r\nEND:VCALENDAR\r\n");
+        let f = |tr| {
+            let mut f = event_filter(tr);
+            f.comps[0].name = "VTODO".into();
+            f
+        };
+        let r = range("20060104T000000Z", "20060105T000000Z");
+        assert!(matches_calendar(&f(r), &todo("")));
+        assert!(matches_calendar(&f(r), &todo("DUE:20060104T120000Z\r\n")));
+        assert!(!matches_calendar(&f(r), &todo("DUE:20060106T120000Z\r\n")));
+        assert!(matches_calendar(&f(r), &todo("DTSTART:20060104T080000Z\r\nDURATION:PT1H\r\n")));
+        assert!(!matches_calendar(&f(r), &todo("DTSTART:20060105T080000Z\r\n")));
+        assert!(matches_calendar(&f(r), &todo("CREATED:20060101T000000Z\r\n")));
+    }
+
+    #[test]
+    fn prop_and_param_filters() {
+        let tm = |t: &str| TextMatch { text: t.into(), collation: Collation::AsciiCasemap, negate: false, match_type: MatchType::Contains };
+        let mut f = event_filter(range("20060101T000000Z", "20060201T000000Z"));
+        f.comps[0].props.push(PropFilter {
+            name: "SUMMARY".into(),
+            is_not_defined: false,
+            time_range: None,
+            text_matches: vec![tm("move")],
+            params: vec![],
+            all_of: true,
+        });
+        assert!(matches_calendar(&f, RECUR));
+        f.comps[0].props[0].text_matches = vec![tm("nothing")];
+        assert!(!matches_calendar(&f, RECUR));
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:Ann Example\r\nEMAIL;TYPE=work:ann@example.com\r\nEND:VCARD\r\n";
+        let mut pf = PropFilter { name: "EMAIL".into(), is_not_defined: false, time_range: None, text_matches: vec![tm("ANN@")], params: vec![], all_of: false };
+        pf.params.push(crate::filter::ParamFilter { name: "TYPE".into(), is_not_defined: false, text_match: Some(tm("work")) });
+        assert!(matches_card(&CardFilter { all_of: false, props: vec![pf.clone()] }, card));
+        pf.params[0].text_match = Some(tm("home"));
+        assert!(!matches_card(&CardFilter { all_of: false, props: vec![pf] }, card));
+    }
+
+    #[test]
+    fn validation() {
+        assert_eq!(validate_calendar(RECUR).unwrap().uid, "r1");
+        let two = RECUR.replace("UID:r1\r\nSEQUENCE", "UID:r2\r\nSEQUENCE");
+        assert!(matches!(validate_calendar(&two), Err(DataError::InvalidObject(_))));
+        assert!(matches!(validate_calendar("garbage"), Err(DataError::Unparseable(_))));
+        let m = RECUR.replace("VERSION:2.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n");
+        assert!(validate_calendar(&m).is_err());
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:A\r\nEND:VCARD\r\n";
+        assert_eq!(validate_vcard(card).unwrap(), ("c".to_owned(), "3.0".to_owned()));
+        assert!(validate_vcard(RECUR).is_err());
+    }
+
+    #[test]
+    fn folds_long_lines() {
+        let mut out = String::new();
+        fold_into(&mut out, &format!("SUMMARY:{}", "é".repeat(60)));
+        assert!(out.split("\r\n").all(|l| l.len() <= 75));
+        let back = unfold(&out).join("");
+        assert_eq!(back, format!("SUMMARY:{}", "é".repeat(60)));
+    }
+}

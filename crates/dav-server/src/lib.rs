@@ -1,0 +1,1 @@
+//! CalDAV/CardDAV HTTP service (work in progress).
