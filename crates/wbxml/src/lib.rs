@@ -27,7 +27,7 @@ mod xml;
 pub use codec::{decode, decode_with, encode, encode_body, DecodeError, DecodeOptions, HEADER};
 pub use element::{Element, Node};
 pub use names::{is_binary, libwbxml_name, page_for_namespace, tag_on_page};
-pub use xml::{from_xml, to_xml, to_xml_with, XmlError, XmlOptions, ACTIVESYNC_DOCTYPE, MAX_XML_DEPTH, OPAQUE_PI};
+pub use xml::{from_xml, from_xml_with, to_xml, ParseOptions, to_xml_with, XmlError, XmlOptions, ACTIVESYNC_DOCTYPE, MAX_XML_DEPTH, OPAQUE_PI};
 
 /// An element name: a code page and a token within it (0x05–0x3F).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -254,6 +254,16 @@ struct Frame {
     prefixes: Vec<(String, u8)>,
 }
 
+/// How [`from_xml_with`] resolves elements that have no namespace in scope.
+#[derive(Clone, Debug, Default)]
+pub struct ParseOptions {
+    /// Code pages to try, in order, after the parent's page and before all
+    /// pages in page order. E.g. `[Calendar, AirSyncBase]` for namespace-less
+    /// calendar fixtures, where `<Sensitivity>` would otherwise resolve to
+    /// `Email:Sensitivity` (page 2 comes before page 4).
+    pub prefer_pages: Vec<u8>,
+}
+
 /// Parses the XML form back into a tree; see the module docs for the
 /// conventions accepted.
 ///
@@ -261,6 +271,14 @@ struct Frame {
 /// [`XmlError`] for malformed XML, unknown namespaces or elements,
 /// attributes, unknown entities, or nesting deeper than [`MAX_XML_DEPTH`].
 pub fn from_xml(text: &str) -> Result<Element, XmlError> {
+    from_xml_with(text, &ParseOptions::default())
+}
+
+/// [`from_xml`] with explicit [`ParseOptions`].
+///
+/// # Errors
+/// As [`from_xml`].
+pub fn from_xml_with(text: &str, opts: &ParseOptions) -> Result<Element, XmlError> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(false);
     reader.config_mut().check_end_names = true;
@@ -281,11 +299,11 @@ pub fn from_xml(text: &str) -> Result<Element, XmlError> {
                         limit: MAX_XML_DEPTH,
                     });
                 }
-                let frame = open(&start, &stack)?;
+                let frame = open(&start, &stack, opts)?;
                 stack.push(frame);
             }
             Event::Empty(start) => {
-                let frame = open(&start, &stack)?;
+                let frame = open(&start, &stack, opts)?;
                 close(frame, &mut stack, &mut root);
             }
             Event::End(_) => match stack.pop() {
@@ -379,7 +397,7 @@ fn close(frame: Frame, stack: &mut [Frame], root: &mut Option<Element>) {
 }
 
 /// Resolves a start tag to a frame: namespace declarations, then the tag.
-fn open(start: &BytesStart<'_>, stack: &[Frame]) -> Result<Frame, XmlError> {
+fn open(start: &BytesStart<'_>, stack: &[Frame], opts: &ParseOptions) -> Result<Frame, XmlError> {
     let qname = start.name();
     let full = String::from_utf8_lossy(qname.as_ref()).into_owned();
     let (prefix, local) = match full.split_once(':') {
@@ -433,7 +451,7 @@ fn open(start: &BytesStart<'_>, stack: &[Frame]) -> Result<Frame, XmlError> {
             let declared = default_ns.or_else(|| stack.iter().rev().find_map(|f| f.default_ns));
             match declared {
                 Some(Some(page)) => lookup(page, &local)?,
-                Some(None) | None => guess(parent_page, &local)?,
+                Some(None) | None => guess(parent_page, &local, opts)?,
             }
         }
     };
@@ -451,12 +469,15 @@ fn lookup(page: u8, name: &str) -> Result<Tag, XmlError> {
     })
 }
 
-/// An element with no namespace in scope: the parent's page first, then
-/// every page in order.
-fn guess(parent_page: u8, name: &str) -> Result<Tag, XmlError> {
+/// An element with no namespace in scope: the parent's page first, then the
+/// preferred pages, then every page in order (exact names before
+/// case-insensitive ones).
+fn guess(parent_page: u8, name: &str, opts: &ParseOptions) -> Result<Tag, XmlError> {
+    let all = 0..tags::NAMESPACES.len() as u8;
     tag_on_page(parent_page, name)
-        .or_else(|| (0..tags::NAMESPACES.len() as u8).find_map(|p| crate::names::tag_on_page_exact(p, name)))
-        .or_else(|| (0..tags::NAMESPACES.len() as u8).find_map(|p| tag_on_page(p, name)))
+        .or_else(|| opts.prefer_pages.iter().find_map(|&p| tag_on_page(p, name)))
+        .or_else(|| all.clone().find_map(|p| crate::names::tag_on_page_exact(p, name)))
+        .or_else(|| all.clone().find_map(|p| tag_on_page(p, name)))
         .ok_or_else(|| XmlError::UnknownElement {
             namespace: String::new(),
             name: name.to_owned(),
