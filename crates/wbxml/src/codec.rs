@@ -98,17 +98,51 @@ pub fn decode(bytes: &[u8]) -> Result<Element, DecodeError> {
 
 /// Decodes a WBXML body with explicit limits.
 ///
+/// Memory stays proportional to the input: text and opaque bytes are copied
+/// out of the input (so together they never exceed its length, and no length
+/// field is trusted before it has been checked against the bytes that are
+/// really there), and every node costs at least one input byte. The only
+/// amplification is the per-node overhead (a few dozen bytes), which
+/// [`DecodeOptions::max_nodes`] bounds. A separate cap on text bytes would
+/// therefore only repeat the caller's cap on the body size.
+///
 /// # Errors
 /// Any [`DecodeError`]; never panics, whatever the input.
 pub fn decode_with(bytes: &[u8], opts: &DecodeOptions) -> Result<Element, DecodeError> {
-    let mut r = Reader { buf: bytes, pos: 0 };
     let headerless = opts.allow_headerless && !bytes.starts_with(&[0x03, 0x01]);
+    let mut r = Reader { buf: bytes, pos: 0 };
     if !headerless {
         read_header(&mut r)?;
     }
+    let mut nodes = decode_nodes(&mut r, opts, false)?;
+    match nodes.pop() {
+        Some(Node::Element(root)) => Ok(root),
+        _ => Err(DecodeError::Empty),
+    }
+}
+
+/// Decodes a header-less token stream holding any number of top-level nodes
+/// (elements, text, opaque data), as WBXML fixtures cut out of a larger
+/// document are stored (e.g. the children of an `ApplicationData`).
+///
+/// # Errors
+/// Any [`DecodeError`] except the header ones; [`DecodeError::Empty`] when
+/// there is nothing at all. Never panics.
+pub fn decode_fragment(bytes: &[u8], opts: &DecodeOptions) -> Result<Vec<Node>, DecodeError> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let nodes = decode_nodes(&mut r, opts, true)?;
+    if nodes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    Ok(nodes)
+}
+
+/// The token loop. In document mode (`fragment == false`) exactly one root
+/// element is allowed and returned as the only node.
+fn decode_nodes(r: &mut Reader<'_>, opts: &DecodeOptions, fragment: bool) -> Result<Vec<Node>, DecodeError> {
     let mut page: u8 = 0;
     let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut top: Vec<Node> = Vec::new();
     let mut nodes = 0usize;
     while r.pos < r.buf.len() {
         let offset = r.pos;
@@ -123,37 +157,19 @@ pub fn decode_with(bytes: &[u8], opts: &DecodeOptions) -> Result<Element, Decode
             }
             END => {
                 let done = stack.pop().ok_or(DecodeError::OutsideRoot { offset, what: "END" })?;
-                attach(&mut stack, &mut root, done, offset)?;
+                attach(&mut stack, &mut top, Node::Element(done), offset, fragment)?;
             }
             STR_I => {
-                let start = r.pos;
-                let end = r.buf[start..]
-                    .iter()
-                    .position(|&b| b == 0)
-                    .ok_or(DecodeError::Truncated { offset: r.buf.len() })?;
-                let s = std::str::from_utf8(&r.buf[start..start + end])
-                    .map_err(|_| DecodeError::BadUtf8 { offset: start })?;
-                r.pos = start + end + 1;
+                let s = r.inline_str()?;
                 count(&mut nodes, opts, offset)?;
-                let parent = stack
-                    .last_mut()
-                    .ok_or(DecodeError::OutsideRoot { offset, what: "text" })?;
-                parent.children.push(Node::Text(s.to_owned()));
+                attach(&mut stack, &mut top, Node::Text(s.to_owned()), offset, fragment)?;
             }
             OPAQUE => {
                 let len = r.mb_u32()?;
-                let start = r.pos;
-                let end = start
-                    .checked_add(len as usize)
-                    .filter(|&e| e <= r.buf.len())
-                    .ok_or(DecodeError::LengthPastEnd { offset, len })?;
-                r.pos = end;
+                // Bounds first: a hostile length never reaches an allocation.
+                let data = r.take(len).ok_or(DecodeError::LengthPastEnd { offset, len })?;
                 count(&mut nodes, opts, offset)?;
-                let parent = stack.last_mut().ok_or(DecodeError::OutsideRoot {
-                    offset,
-                    what: "opaque data",
-                })?;
-                parent.children.push(Node::Opaque(r.buf[start..end].to_vec()));
+                attach(&mut stack, &mut top, Node::Opaque(data.to_vec()), offset, fragment)?;
             }
             0x02 | 0x04 | 0x40..=0x44 | 0x80..=0x84 | 0xC0..=0xC2 | 0xC4 => {
                 return Err(DecodeError::UnsupportedToken { offset, token: tok });
@@ -167,7 +183,7 @@ pub fn decode_with(bytes: &[u8], opts: &DecodeOptions) -> Result<Element, Decode
                 if !opts.allow_unknown_tags && !tag.is_known() {
                     return Err(DecodeError::UnknownTag { offset, page, token });
                 }
-                if root.is_some() {
+                if !fragment && stack.is_empty() && !top.is_empty() {
                     return Err(DecodeError::TrailingData { offset });
                 }
                 count(&mut nodes, opts, offset)?;
@@ -181,7 +197,7 @@ pub fn decode_with(bytes: &[u8], opts: &DecodeOptions) -> Result<Element, Decode
                     }
                     stack.push(el);
                 } else {
-                    attach(&mut stack, &mut root, el, offset)?;
+                    attach(&mut stack, &mut top, Node::Element(el), offset, fragment)?;
                 }
             }
         }
@@ -189,7 +205,7 @@ pub fn decode_with(bytes: &[u8], opts: &DecodeOptions) -> Result<Element, Decode
     if !stack.is_empty() {
         return Err(DecodeError::Truncated { offset: r.buf.len() });
     }
-    root.ok_or(DecodeError::Empty)
+    Ok(top)
 }
 
 fn count(nodes: &mut usize, opts: &DecodeOptions, offset: usize) -> Result<(), DecodeError> {
@@ -203,15 +219,27 @@ fn count(nodes: &mut usize, opts: &DecodeOptions, offset: usize) -> Result<(), D
     Ok(())
 }
 
-fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element, offset: usize) -> Result<(), DecodeError> {
+fn attach(
+    stack: &mut [Element],
+    top: &mut Vec<Node>,
+    node: Node,
+    offset: usize,
+    fragment: bool,
+) -> Result<(), DecodeError> {
     match stack.last_mut() {
-        Some(parent) => parent.children.push(Node::Element(el)),
-        None => {
-            if root.is_some() {
-                return Err(DecodeError::TrailingData { offset });
+        Some(parent) => parent.children.push(node),
+        None if fragment => top.push(node),
+        None => match node {
+            Node::Element(_) if top.is_empty() => top.push(node),
+            Node::Element(_) => return Err(DecodeError::TrailingData { offset }),
+            Node::Text(_) => return Err(DecodeError::OutsideRoot { offset, what: "text" }),
+            Node::Opaque(_) => {
+                return Err(DecodeError::OutsideRoot {
+                    offset,
+                    what: "opaque data",
+                })
             }
-            *root = Some(el);
-        }
+        },
     }
     Ok(())
 }
@@ -252,7 +280,7 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn byte(&mut self) -> Result<u8, DecodeError> {
         let b = *self
             .buf
@@ -260,6 +288,28 @@ impl Reader<'_> {
             .ok_or(DecodeError::Truncated { offset: self.pos })?;
         self.pos += 1;
         Ok(b)
+    }
+
+    /// The NUL-terminated UTF-8 string at the cursor, NUL consumed.
+    fn inline_str(&mut self) -> Result<&'a str, DecodeError> {
+        let start = self.pos;
+        let rest = self.buf.get(start..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(DecodeError::Truncated { offset: self.buf.len() })?;
+        let raw = rest.get(..len).unwrap_or_default();
+        let s = std::str::from_utf8(raw).map_err(|_| DecodeError::BadUtf8 { offset: start })?;
+        self.pos = start + len + 1;
+        Ok(s)
+    }
+
+    /// The next `len` bytes, or `None` (cursor unmoved) if fewer remain.
+    fn take(&mut self, len: u32) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(usize::try_from(len).ok()?)?;
+        let data = self.buf.get(self.pos..end)?;
+        self.pos = end;
+        Some(data)
     }
 
     fn mb_u32(&mut self) -> Result<u32, DecodeError> {

@@ -24,7 +24,7 @@ mod names;
 pub mod tags;
 mod xml;
 
-pub use codec::{decode, decode_with, encode, encode_body, DecodeError, DecodeOptions, HEADER};
+pub use codec::{decode, decode_fragment, decode_with, encode, encode_body, DecodeError, DecodeOptions, HEADER};
 pub use element::{Element, Node};
 pub use names::{is_binary, libwbxml_name, page_for_namespace, tag_on_page};
 pub use xml::{from_xml, from_xml_with, to_xml, ParseOptions, to_xml_with, XmlError, XmlOptions, ACTIVESYNC_DOCTYPE, MAX_XML_DEPTH, OPAQUE_PI};
