@@ -1,0 +1,170 @@
+//! The SQLite schema and its ordered migrations.
+//!
+//! `schema_version` holds one row with the number of applied migrations. Each migration runs in its
+//! own transaction together with the version bump, so a crash leaves either the old or the new
+//! version. Migrations are never edited once released; changes go into a new entry.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// The migrations, in order; the schema version is the number applied.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: partnerships, folders, items, change log.
+    r#"
+    CREATE TABLE store_meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    INSERT INTO store_meta (key, value) VALUES ('seq_floor', 0);
+
+    CREATE TABLE partnerships (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_name          TEXT NOT NULL,
+        device_id          TEXT NOT NULL,
+        device_type        TEXT NOT NULL,
+        policy_key         TEXT,
+        protocol_version   TEXT,
+        upstream_url       TEXT NOT NULL,
+        hierarchy_sync_key TEXT NOT NULL DEFAULT '0',
+        policy_settings    TEXT,
+        locked_at          INTEGER,
+        lock_reason        TEXT,
+        wiped_at           INTEGER,
+        last_error         TEXT,
+        last_error_at      INTEGER,
+        created_at         INTEGER NOT NULL,
+        UNIQUE (user_name, device_id)
+    );
+
+    CREATE TABLE folders (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        partnership_id   INTEGER NOT NULL REFERENCES partnerships (id) ON DELETE CASCADE,
+        server_id        TEXT NOT NULL,
+        parent_server_id TEXT,
+        folder_type      INTEGER NOT NULL,
+        display_name     TEXT NOT NULL,
+        sync_key         TEXT NOT NULL DEFAULT '0',
+        last_sync_at     INTEGER,
+        color            TEXT,
+        description      TEXT,
+        sort_order       INTEGER,
+        collection_name  TEXT NOT NULL,
+        change_seq       INTEGER NOT NULL,
+        oldest_seq       INTEGER NOT NULL,
+        resyncing        INTEGER NOT NULL DEFAULT 0,
+        created_at       INTEGER NOT NULL,
+        UNIQUE (partnership_id, server_id),
+        UNIQUE (partnership_id, collection_name)
+    );
+
+    CREATE TABLE items (
+        id            INTEGER PRIMARY KEY,
+        folder_id     INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+        server_id     TEXT NOT NULL,
+        resource_name TEXT NOT NULL,
+        etag          TEXT NOT NULL,
+        payload       BLOB NOT NULL,
+        residue       BLOB NOT NULL,
+        rendered      BLOB,
+        uid           TEXT,
+        last_modified INTEGER NOT NULL,
+        seen          INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (folder_id, resource_name),
+        UNIQUE (folder_id, server_id)
+    );
+    CREATE INDEX items_uid ON items (folder_id, uid) WHERE uid IS NOT NULL;
+
+    -- One row per resource name: the newest change. Tombstones are rows with kind 3.
+    CREATE TABLE changes (
+        folder_id     INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+        resource_name TEXT NOT NULL,
+        seq           INTEGER NOT NULL,
+        kind          INTEGER NOT NULL,
+        at            INTEGER NOT NULL,
+        PRIMARY KEY (folder_id, resource_name)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX changes_seq ON changes (folder_id, seq);
+    "#,
+    // 2: the outbox of upstream writes, and an index for tombstone pruning.
+    r#"
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        partnership_id  INTEGER NOT NULL REFERENCES partnerships (id) ON DELETE CASCADE,
+        folder_id       INTEGER REFERENCES folders (id) ON DELETE CASCADE,
+        request         BLOB NOT NULL,
+        sync_key        TEXT,
+        resource_name   TEXT,
+        state           INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at INTEGER,
+        error           TEXT
+    );
+    CREATE INDEX outbox_open ON outbox (partnership_id, state, id);
+    CREATE INDEX changes_tombstones ON changes (kind, at) WHERE kind = 3;
+    "#,
+];
+
+/// Brings the database up to the newest schema version; returns the version reached.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<i64> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Applies migrations up to `target` (a count); used by the upgrade tests.
+pub(crate) fn migrate_to(conn: &mut Connection, target: usize) -> Result<i64> {
+    let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .map_err(|e| StoreError::backend("creating schema_version", e))?;
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| StoreError::backend("starting migration", e))?;
+        let current: Option<i64> = tx
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| StoreError::backend("reading schema version", e))?;
+        let current = current.unwrap_or(0);
+        if current > supported {
+            return Err(StoreError::SchemaTooNew {
+                found: current,
+                supported,
+            });
+        }
+        let index = usize::try_from(current).map_err(|_| StoreError::Corrupt(format!("schema version {current}")))?;
+        if index >= target.min(MIGRATIONS.len()) {
+            return Ok(current);
+        }
+        let Some(sql) = MIGRATIONS.get(index) else {
+            return Ok(current);
+        };
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::backend("applying migration", e))?;
+        tx.execute("DELETE FROM schema_version", [])
+            .map_err(|e| StoreError::backend("bumping schema version", e))?;
+        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [current + 1])
+            .map_err(|e| StoreError::backend("bumping schema version", e))?;
+        tx.commit()
+            .map_err(|e| StoreError::backend("committing migration", e))?;
+    }
+}
+
+/// Reads the schema version (0 for an empty database).
+pub(crate) fn version(conn: &Connection) -> Result<i64> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+        .map_err(|e| StoreError::backend("reading schema version", e))?;
+    if !exists {
+        return Ok(0);
+    }
+    let v: Option<i64> = conn
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .optional()
+        .map_err(|e| StoreError::backend("reading schema version", e))?;
+    Ok(v.unwrap_or(0))
+}
