@@ -1,0 +1,3 @@
+//! Subcommand implementations, one module each.
+
+pub mod sim;
