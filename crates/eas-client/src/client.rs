@@ -1,5 +1,6 @@
 //! The [`Client`] of one partnership: construction, state, and bootstrap (negotiate + provision).
 
+use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub(crate) struct Inner {
     pub(crate) state: watch::Sender<PartnershipState>,
     /// Serialises negotiation and provisioning (one of each at a time per partnership).
     pub(crate) bootstrap: tokio::sync::Mutex<()>,
+    /// The last Ping heartbeat sent (seconds; 0 = none yet).
+    pub(crate) heartbeat: AtomicU32,
 }
 
 impl std::fmt::Debug for Client {
@@ -84,6 +87,7 @@ impl Client {
                 sleeper,
                 state,
                 bootstrap: tokio::sync::Mutex::new(()),
+                heartbeat: AtomicU32::new(0),
             }),
         })
     }

@@ -56,6 +56,7 @@
 
 mod auth;
 mod client;
+mod commands;
 mod config;
 mod error;
 mod negotiate;
@@ -73,3 +74,6 @@ pub use provision::{ProvisionOutcome, POLICY_TYPE};
 pub use retry::{RecordingSleeper, Sleeper, TokioSleeper};
 pub use state::{FolderGuard, FolderLocks, PartnershipState};
 pub use transport::WBXML_CONTENT_TYPE;
+
+/// The protocol model the typed methods speak (re-exported for callers).
+pub use eas_proto;
