@@ -13,9 +13,11 @@
 pub mod calendar;
 pub mod contact;
 mod error;
+pub mod ical;
 pub mod recur;
 pub mod residue;
 pub mod task;
+pub mod time;
 pub mod tz;
 
 pub use eas_proto::ProtocolVersion;
