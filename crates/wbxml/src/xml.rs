@@ -23,6 +23,8 @@
 //!   (libwbxml's `xml2wbxml` also turns CDATA into OPAQUE); opaque bytes that
 //!   fit neither form are written as the processing instruction
 //!   `<?wbxml-opaque BASE64?>`.
+//! * Line breaks are normalised (CR LF and lone CR become LF) as XML 1.0
+//!   requires; a CR written as `&#xD;` is kept.
 //! * Only the five predefined entities and numeric character references are
 //!   expanded; a DOCTYPE is skipped and its internal subset never used.
 //!   Attributes other than namespace declarations are rejected (EAS has none).
@@ -311,7 +313,12 @@ pub fn from_xml_with(text: &str, opts: &ParseOptions) -> Result<Element, XmlErro
                 None => return Err(XmlError::OutsideRoot { position }),
             },
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| syntax(&reader, e))?;
+                // XML end-of-line handling (XML 1.0 §2.11) comes before
+                // reference expansion, so `&#xD;` still yields a CR.
+                let raw = std::str::from_utf8(&t).map_err(|e| syntax(&reader, e))?;
+                let s = quick_xml::escape::unescape(&normalize_eol(raw))
+                    .map_err(|e| syntax(&reader, e))?
+                    .into_owned();
                 match stack.last_mut() {
                     Some(f) => push_text(&mut f.el, &s),
                     None if s.trim().is_empty() => {}
@@ -319,7 +326,10 @@ pub fn from_xml_with(text: &str, opts: &ParseOptions) -> Result<Element, XmlErro
                 }
             }
             Event::CData(c) => match stack.last_mut() {
-                Some(f) => f.el.children.push(Node::Opaque(c.into_inner().into_owned())),
+                Some(f) => {
+                    let raw = String::from_utf8_lossy(&c).into_owned();
+                    f.el.children.push(Node::Opaque(normalize_eol(&raw).into_bytes()));
+                }
                 None => return Err(XmlError::OutsideRoot { position }),
             },
             Event::PI(pi) => {
@@ -354,6 +364,16 @@ fn syntax<E: std::fmt::Display>(reader: &quick_xml::Reader<&[u8]>, e: E) -> XmlE
     XmlError::Syntax {
         position: reader.error_position(),
         message: e.to_string(),
+    }
+}
+
+/// Line breaks as an XML parser must report them: CR LF and lone CR
+/// become LF.
+fn normalize_eol(s: &str) -> String {
+    if s.contains('\r') {
+        s.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        s.to_owned()
     }
 }
 

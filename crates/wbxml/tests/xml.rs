@@ -152,6 +152,12 @@ fn whitespace_rules() {
     // Text split by a comment is one value; references are expanded.
     let t = from_xml("<SyncKey>a<!-- c -->&amp;&#x42;&#67;&lt;</SyncKey>").unwrap();
     assert_eq!(t, Element::text_element(airsync::SYNC_KEY, "a&BC<"));
+    // Line breaks are normalised as XML requires (libwbxml's expat does the
+    // same: the cross-check found it on a CRLF fixture); `&#xD;` stays a CR.
+    let t = from_xml("<SyncKey>a\r\nb\rc&#xD;</SyncKey>").unwrap();
+    assert_eq!(t, Element::text_element(airsync::SYNC_KEY, "a\nb\nc\r"));
+    let t = from_xml("<SyncKey><![CDATA[x\r\ny]]></SyncKey>").unwrap();
+    assert_eq!(t, Element::opaque_element(airsync::SYNC_KEY, b"x\ny".to_vec()));
     // Control characters and CR survive to_xml/from_xml.
     let t = Element::text_element(airsync::SYNC_KEY, "x\u{1}\r\ny\t");
     assert_eq!(from_xml(&to_xml(&t)), Ok(t));
