@@ -42,6 +42,10 @@ impl QName {
     pub fn carddav(local: &str) -> Self {
         Self::new(CARDDAV, local)
     }
+    /// Whether this is `{ns}local`.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns == ns && self.local == local
+    }
     /// Clark notation `{ns}local`, used as a storage key for dead properties.
     pub fn clark(&self) -> String {
         format!("{{{}}}{}", self.ns, self.local)
