@@ -1,1 +1,0 @@
-//! Conformance tests (todo)
