@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod contact;
 mod error;
 pub mod ical;
+mod keep;
 pub mod recur;
 pub mod residue;
 pub mod task;
