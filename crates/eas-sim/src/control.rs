@@ -54,7 +54,11 @@ fn route(shared: &Shared, m: &Method, p: &[&str], input: &Value) -> Answer {
     match (m, p) {
         (&Method::GET, ["health"]) => ok(json!({"ok": true})),
         (&Method::GET, ["users"]) => users(shared),
-        (&Method::GET, ["counters"]) => ok(json!(shared.faults.lock().unwrap_or_else(|p| p.into_inner()).counters())),
+        (&Method::GET, ["counters"]) => ok(json!(shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .counters())),
         (&Method::GET, ["faults"]) => ok(json!(shared.faults.lock().unwrap_or_else(|p| p.into_inner()).list())),
         (&Method::POST, ["faults"]) => add_fault(shared, None, input),
         (&Method::DELETE, ["faults"]) => {
@@ -131,6 +135,7 @@ fn user_route(shared: &Shared, m: &Method, user: &str, p: &[&str], input: &Value
                             "info": d.info,
                             "collections": d.collections.iter().map(|(k, p)| (k.clone(), p.key.clone())).collect::<std::collections::BTreeMap<_, _>>(),
                             "hierarchy_key": d.hierarchy.as_ref().map(|h| h.key.clone()),
+                            "ping": d.ping.as_ref().map(|p| json!({"heartbeat": p.heartbeat, "folders": p.folders})),
                         })
                     })
                     .collect(),
@@ -158,7 +163,12 @@ fn mutate(shared: &Shared, user: &str, f: impl FnOnce(&mut Mailbox) -> Answer) -
 }
 
 fn users(shared: &Shared) -> Answer {
-    let counters = shared.faults.lock().unwrap_or_else(|p| p.into_inner()).counters().clone();
+    let counters = shared
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .counters()
+        .clone();
     let list: Vec<Value> = shared
         .config
         .users
@@ -238,7 +248,9 @@ fn add_item(mb: &mut Mailbox, user: &str, folder_id: &str, input: &Value) -> Ans
     };
     // The control API writes as an Exchange-side (Outlook-like) client: 14.1 rules,
     // so UID and exceptions may be given.
-    let norm = with_owner(user, |o| normalize::normalize_new(class, &app, ProtocolVersion::V14_1, o));
+    let norm = with_owner(user, |o| {
+        normalize::normalize_new(class, &app, ProtocolVersion::V14_1, o)
+    });
     match norm {
         Ok(n) => {
             let id = mb.insert_item(folder_id, class, n.data, n.client_uid);
@@ -260,7 +272,14 @@ fn change_item(mb: &mut Mailbox, user: &str, id: &str, input: &Value) -> Answer 
     let merge = input.get("merge").and_then(Value::as_bool).unwrap_or(false);
     let supported: Option<Vec<(u8, u8)>> = merge.then(|| app.elements().map(|e| (e.tag.page, e.tag.token)).collect());
     let new = with_owner(user, |o| {
-        normalize::normalize_change(item.class, &item.data.0, &app, ProtocolVersion::V14_1, supported.as_deref(), o)
+        normalize::normalize_change(
+            item.class,
+            &item.data.0,
+            &app,
+            ProtocolVersion::V14_1,
+            supported.as_deref(),
+            o,
+        )
     });
     match new {
         Ok(d) => {

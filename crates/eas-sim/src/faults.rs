@@ -118,7 +118,9 @@ impl FaultRule {
             action,
         };
         for p in parts {
-            let (k, v) = p.split_once('=').ok_or_else(|| format!("expected key=value, got {p:?}"))?;
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| format!("expected key=value, got {p:?}"))?;
             match k {
                 "user" => rule.user = Some(v.to_owned()),
                 "cmd" => rule.command = Some(v.to_owned()),
@@ -226,7 +228,11 @@ impl Faults {
             }
             r.seen += 1;
             if let FaultAction::Throttle { per_minute, .. } = r.rule.action {
-                while r.window.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60)) {
+                while r
+                    .window
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+                {
                     r.window.pop_front();
                 }
                 r.window.push_back(now);
@@ -260,7 +266,10 @@ mod tests {
         f.add(FaultRule::parse("throttle:2,user=bob").unwrap());
         let t = Instant::now();
         assert!(f.on_request("alice", "Sync", t).is_empty());
-        assert_eq!(f.on_request("alice", "Sync", t), vec![FaultAction::Status { status: 110 }]);
+        assert_eq!(
+            f.on_request("alice", "Sync", t),
+            vec![FaultAction::Status { status: 110 }]
+        );
         assert!(f.on_request("alice", "Sync", t).is_empty());
         assert!(f.on_request("bob", "Ping", t).is_empty());
         assert!(f.on_request("bob", "Ping", t).is_empty());

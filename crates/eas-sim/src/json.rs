@@ -41,7 +41,10 @@ fn value_of(e: &Element) -> Value {
     match e.children.first() {
         Some(Node::Opaque(b)) if std::str::from_utf8(b).is_err() => {
             let mut m = Map::new();
-            m.insert("base64".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(b)));
+            m.insert(
+                "base64".into(),
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
+            );
             Value::Object(m)
         }
         _ => Value::String(e.text().unwrap_or_default().to_owned()),
@@ -122,6 +125,11 @@ mod tests {
         let back = to_json(&e);
         assert_eq!(back["Calendar:Categories"]["Calendar:Category"][2], "c");
         assert_eq!(back["Calendar:Reminder"], "15");
-        assert!(from_json(airsync::APPLICATION_DATA, ItemClass::Calendar, &serde_json::json!({"Nope": 1})).is_err());
+        assert!(from_json(
+            airsync::APPLICATION_DATA,
+            ItemClass::Calendar,
+            &serde_json::json!({"Nope": 1})
+        )
+        .is_err());
     }
 }

@@ -73,7 +73,11 @@ impl Simulator {
             .map_err(|e| SimError::io_at(config.listen.to_string(), e))?;
         let addr = listener.local_addr().map_err(|e| SimError::io_at("local address", e))?;
         let control_listener = match config.control {
-            Some(a) => Some(TcpListener::bind(a).await.map_err(|e| SimError::io_at(a.to_string(), e))?),
+            Some(a) => Some(
+                TcpListener::bind(a)
+                    .await
+                    .map_err(|e| SimError::io_at(a.to_string(), e))?,
+            ),
             None => None,
         };
         let control_addr = control_listener.as_ref().and_then(|l| l.local_addr().ok());
@@ -81,9 +85,11 @@ impl Simulator {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         let s = shared.clone();
-        tasks.push(tokio::spawn(server::run_listener(listener, stop_rx.clone(), move |req| {
-            server::handle(s.clone(), req)
-        })));
+        tasks.push(tokio::spawn(server::run_listener(
+            listener,
+            stop_rx.clone(),
+            move |req| server::handle(s.clone(), req),
+        )));
         if let Some(l) = control_listener {
             let s = shared.clone();
             tasks.push(tokio::spawn(server::run_listener(l, stop_rx, move |req| {

@@ -57,7 +57,10 @@ pub fn compact(v: [u32; 6]) -> String {
 
 /// Extended dateTime form used by contacts and tasks.
 pub fn extended(v: [u32; 6]) -> String {
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", v[0], v[1], v[2], v[3], v[4], v[5])
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        v[0], v[1], v[2], v[3], v[4], v[5]
+    )
 }
 
 /// The current time in compact form.
@@ -96,7 +99,11 @@ pub fn normalize_new(
     let mut data = canonical(class, app, v)?;
     let client_uid = take_text(&mut data, cal::CLIENT_UID);
     if class == ItemClass::Calendar {
-        let uid = if v.is_16() { None } else { take_text(&mut data, cal::UID) };
+        let uid = if v.is_16() {
+            None
+        } else {
+            take_text(&mut data, cal::UID)
+        };
         let uid = uid.unwrap_or_else(new_uid);
         set_text(&mut data, cal::UID, &uid);
         stamp_calendar(&mut data, v, owner);
@@ -193,9 +200,8 @@ pub fn apply_instance_change(old: &Element, instance_id: &str, app: Option<&Elem
         out.push(Element::new(cal::EXCEPTIONS));
     }
     if let Some(list) = out.find_mut(cal::EXCEPTIONS) {
-        list.children.retain(
-            |n| !matches!(n, Node::Element(e) if e.child_text(asb::INSTANCE_ID) == Some(id.as_str())),
-        );
+        list.children
+            .retain(|n| !matches!(n, Node::Element(e) if e.child_text(asb::INSTANCE_ID) == Some(id.as_str())));
         list.push(ex);
     }
     set_text(&mut out, cal::DT_STAMP, &now_compact());
@@ -236,7 +242,9 @@ fn render_exception(ex: &Element, v: ProtocolVersion) -> Element {
     let mut out = Element::new(cal::EXCEPTION);
     for e in ex.elements() {
         match e.tag {
-            t if t == asb::INSTANCE_ID && !v.is_16() => out.push_text(cal::EXCEPTION_START_TIME, e.text().unwrap_or("")),
+            t if t == asb::INSTANCE_ID && !v.is_16() => {
+                out.push_text(cal::EXCEPTION_START_TIME, e.text().unwrap_or(""))
+            }
             t if t == asb::LOCATION && !v.is_16() => {
                 if let Some(name) = e.child_text(asb::DISPLAY_NAME) {
                     out.push_text(cal::LOCATION, name);
@@ -285,7 +293,7 @@ fn canonical(class: ItemClass, app: &Element, v: ProtocolVersion) -> Result<Elem
                     }
                     if (e.tag == cal::START_TIME || e.tag == cal::END_TIME)
                         && all_day
-                        && !e.text().and_then(parse_utc).is_some_and(|t| t[3..] == [0, 0, 0])
+                        && e.text().and_then(parse_utc).is_none_or(|t| t[3..] != [0, 0, 0])
                     {
                         return Err(Refused(6));
                     }
@@ -312,8 +320,19 @@ fn canonical_calendar_field(e: &Element) -> Result<Element, Refused> {
         Ok(Element::text_element(e.tag, compact(t)))
     };
     match e.tag {
-        t if [cal::START_TIME, cal::END_TIME, cal::DT_STAMP, cal::APPOINTMENT_REPLY_TIME].contains(&t) => time(e),
-        t if t == cal::LOCATION => Ok(Element::new(asb::LOCATION).with_text_child(asb::DISPLAY_NAME, e.text().unwrap_or(""))),
+        t if [
+            cal::START_TIME,
+            cal::END_TIME,
+            cal::DT_STAMP,
+            cal::APPOINTMENT_REPLY_TIME,
+        ]
+        .contains(&t) =>
+        {
+            time(e)
+        }
+        t if t == cal::LOCATION => {
+            Ok(Element::new(asb::LOCATION).with_text_child(asb::DISPLAY_NAME, e.text().unwrap_or("")))
+        }
         t if t == cal::RECURRENCE => {
             let mut r = Element::new(cal::RECURRENCE);
             for c in e.elements() {
@@ -438,17 +457,26 @@ mod tests {
         let r14 = render(ItemClass::Calendar, &n.data, ProtocolVersion::V14_1);
         assert_eq!(r14.child_text(cal::LOCATION), Some("Room 1"));
         let r16 = render(ItemClass::Calendar, &n.data, ProtocolVersion::V16_1);
-        assert_eq!(r16.find(asb::LOCATION).and_then(|l| l.child_text(asb::DISPLAY_NAME)), Some("Room 1"));
+        assert_eq!(
+            r16.find(asb::LOCATION).and_then(|l| l.child_text(asb::DISPLAY_NAME)),
+            Some("Room 1")
+        );
     }
 
     #[test]
     fn v16_refuses_uid_and_ignores_organizer() {
         let a = app(vec![Element::text_element(cal::UID, "x")]);
-        assert_eq!(normalize_new(ItemClass::Calendar, &a, ProtocolVersion::V16_1, &owner()).unwrap_err(), Refused(6));
+        assert_eq!(
+            normalize_new(ItemClass::Calendar, &a, ProtocolVersion::V16_1, &owner()).unwrap_err(),
+            Refused(6)
+        );
         let a = app(vec![Element::text_element(cal::ORGANIZER_EMAIL, "mallory@evil.test")]);
         let n = normalize_new(ItemClass::Calendar, &a, ProtocolVersion::V16_1, &owner()).unwrap();
         assert_eq!(n.data.child_text(cal::ORGANIZER_EMAIL), Some("alice@example.test"));
-        assert!(n.data.child_text(cal::UID).is_some_and(|u| u.starts_with("040000008200E000")));
+        assert!(n
+            .data
+            .child_text(cal::UID)
+            .is_some_and(|u| u.starts_with("040000008200E000")));
     }
 
     #[test]

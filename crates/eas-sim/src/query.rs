@@ -65,7 +65,9 @@ pub fn parse(raw: &str, headers: &HeaderMap) -> Result<Query, String> {
         q.version = header("MS-ASProtocolVersion").and_then(|v| v.parse().ok());
     }
     if q.policy_key.is_none() {
-        q.policy_key = header("X-MS-PolicyKey").and_then(|v| v.parse().ok()).filter(|k| *k != 0);
+        q.policy_key = header("X-MS-PolicyKey")
+            .and_then(|v| v.parse().ok())
+            .filter(|k| *k != 0);
     }
     if q.cmd.is_empty() {
         return Err("missing Cmd".into());
@@ -118,7 +120,10 @@ fn parse_base64(raw: &str) -> Result<Query, String> {
     let device_id: String = r.take(n)?.iter().map(|x| format!("{x:02x}")).collect();
     let n = r.byte()? as usize;
     let key = r.take(n)?;
-    let policy_key = <[u8; 4]>::try_from(key).ok().map(u32::from_le_bytes).filter(|k| *k != 0);
+    let policy_key = <[u8; 4]>::try_from(key)
+        .ok()
+        .map(u32::from_le_bytes)
+        .filter(|k| *k != 0);
     let n = r.byte()? as usize;
     let device_type = String::from_utf8_lossy(r.take(n)?).into_owned();
     let mut user = None;
@@ -151,7 +156,11 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.b.len()).ok_or("truncated base64 query")?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.b.len())
+            .ok_or("truncated base64 query")?;
         let s = self.b.get(self.pos..end).ok_or("truncated base64 query")?;
         self.pos = end;
         Ok(s)

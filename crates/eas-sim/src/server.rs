@@ -80,7 +80,8 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Bod
     }
     if req.method() != Method::POST {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "use POST or OPTIONS");
-        r.headers_mut().insert("Allow", HeaderValue::from_static("OPTIONS,POST"));
+        r.headers_mut()
+            .insert("Allow", HeaderValue::from_static("OPTIONS,POST"));
         return r;
     }
     let q = match query::parse(req.uri().query().unwrap_or_default(), req.headers()) {
@@ -115,11 +116,12 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Bod
 }
 
 async fn process(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Response<Body> {
-    let actions = shared
-        .faults
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .on_request(&ctx.user, &ctx.cmd, Instant::now());
+    let actions =
+        shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .on_request(&ctx.user, &ctx.cmd, Instant::now());
     let mut reset = false;
     for a in actions {
         match a {
@@ -176,7 +178,10 @@ fn render(ctx: &Ctx, outcome: Outcome, reset: bool) -> Response<Body> {
         Outcome::Empty => (StatusCode::OK, Vec::new(), false),
         Outcome::Http(code) => (code, Vec::new(), false),
         Outcome::UnknownCommand => {
-            return plain(StatusCode::NOT_IMPLEMENTED, format!("command {:?} not supported", ctx.cmd));
+            return plain(
+                StatusCode::NOT_IMPLEMENTED,
+                format!("command {:?} not supported", ctx.cmd),
+            );
         }
     };
     let len = bytes.len();
@@ -184,7 +189,10 @@ fn render(ctx: &Ctx, outcome: Outcome, reset: bool) -> Response<Body> {
         let half = Bytes::from(bytes).slice(..len / 2);
         let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
             Ok(Frame::data(half)),
-            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "injected reset",
+            )),
         ];
         BodyExt::boxed(StreamBody::new(futures::stream::iter(frames)))
     } else {
@@ -194,10 +202,16 @@ fn render(ctx: &Ctx, outcome: Outcome, reset: bool) -> Response<Body> {
     *r.status_mut() = status;
     let h = r.headers_mut();
     if headers {
-        h.insert("Content-Type", HeaderValue::from_static("application/vnd.ms-sync.wbxml"));
+        h.insert(
+            "Content-Type",
+            HeaderValue::from_static("application/vnd.ms-sync.wbxml"),
+        );
     }
     h.insert("Content-Length", HeaderValue::from(len));
-    h.insert("MS-Server-ActiveSync", HeaderValue::from_static("15.20 (easdav eas-sim)"));
+    h.insert(
+        "MS-Server-ActiveSync",
+        HeaderValue::from_static("15.20 (easdav eas-sim)"),
+    );
     r
 }
 
@@ -211,7 +225,10 @@ fn options(shared: &Shared) -> Response<Body> {
     let h = r.headers_mut();
     h.insert("Allow", HeaderValue::from_static("OPTIONS,POST"));
     h.insert("Public", HeaderValue::from_static("OPTIONS,POST"));
-    h.insert("MS-Server-ActiveSync", HeaderValue::from_static("15.20 (easdav eas-sim)"));
+    h.insert(
+        "MS-Server-ActiveSync",
+        HeaderValue::from_static("15.20 (easdav eas-sim)"),
+    );
     if let Ok(v) = HeaderValue::from_str(&versions.join(",")) {
         h.insert("MS-ASProtocolVersions", v);
     }

@@ -326,7 +326,12 @@ impl Mailbox {
         let mut doomed = vec![id.to_owned()];
         let mut i = 0;
         while let Some(cur) = doomed.get(i).cloned() {
-            doomed.extend(self.folders.values().filter(|f| f.parent_id == cur).map(|f| f.id.clone()));
+            doomed.extend(
+                self.folders
+                    .values()
+                    .filter(|f| f.parent_id == cur)
+                    .map(|f| f.id.clone()),
+            );
             i += 1;
         }
         for f in &doomed {
@@ -338,7 +343,13 @@ impl Mailbox {
     }
 
     /// Stores a new item in `folder_id` and returns its ServerId.
-    pub fn insert_item(&mut self, folder_id: &str, class: ItemClass, data: Element, client_uid: Option<String>) -> String {
+    pub fn insert_item(
+        &mut self,
+        folder_id: &str,
+        class: ItemClass,
+        data: Element,
+        client_uid: Option<String>,
+    ) -> String {
         let server_id = format!("{folder_id}:{}", self.next());
         let seq = self.bump();
         self.items.insert(
@@ -464,7 +475,10 @@ mod tests {
         let a = m.insert_item(&cal_id, ItemClass::Calendar, Element::new(cal::SUBJECT), None);
         let b = m.insert_item(&cal_id, ItemClass::Calendar, Element::new(cal::SUBJECT), None);
         let mut known = BTreeMap::new();
-        assert_eq!(m.pending(&cal_id, &known), vec![Pending::Add(a.clone()), Pending::Add(b.clone())]);
+        assert_eq!(
+            m.pending(&cal_id, &known),
+            vec![Pending::Add(a.clone()), Pending::Add(b.clone())]
+        );
         known.insert(a.clone(), m.items[&a].modseq);
         known.insert(b.clone(), m.items[&b].modseq);
         assert!(m.pending(&cal_id, &known).is_empty());

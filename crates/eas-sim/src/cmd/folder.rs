@@ -43,7 +43,11 @@ pub fn folder_sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome 
                 }
                 Pending::Add(id) | Pending::Change(id) => {
                     let Some(f) = mb.folders.get(&id) else { continue };
-                    let tag = if part.known.contains_key(&id) { fh::UPDATE } else { fh::ADD };
+                    let tag = if part.known.contains_key(&id) {
+                        fh::UPDATE
+                    } else {
+                        fh::ADD
+                    };
                     part.known.insert(id.clone(), f.modseq);
                     changes.push(
                         Element::new(tag)
@@ -140,7 +144,11 @@ pub fn folder_update(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
         if parent != "0" && (!mb.folders.contains_key(&parent) || parent == id) {
             return (status(fh::FOLDER_UPDATE, 5), false);
         }
-        if mb.folders.values().any(|f| f.parent_id == parent && f.name == name && f.id != id) {
+        if mb
+            .folders
+            .values()
+            .any(|f| f.parent_id == parent && f.name == name && f.id != id)
+        {
             return (status(fh::FOLDER_UPDATE, 2), false);
         }
         let seq = mb.bump();

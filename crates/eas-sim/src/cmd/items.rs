@@ -1,8 +1,6 @@
 //! GetItemEstimate, ItemOperations (Fetch), MoveItems and Settings.
 
-use wbxml::tags::{
-    airsync as air, get_item_estimate as gie, item_operations as io, moveitems as mv, settings as st,
-};
+use wbxml::tags::{airsync as air, get_item_estimate as gie, item_operations as io, moveitems as mv, settings as st};
 use wbxml::Element;
 
 use super::{Ctx, Outcome};
@@ -17,7 +15,11 @@ pub fn get_item_estimate(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Ou
     };
     let mut out = Element::new(gie::GET_ITEM_ESTIMATE);
     shared.with_mailbox(&ctx.user, |mb| {
-        for c in doc.find(gie::COLLECTIONS).into_iter().flat_map(|c| c.find_all(gie::COLLECTION)) {
+        for c in doc
+            .find(gie::COLLECTIONS)
+            .into_iter()
+            .flat_map(|c| c.find_all(gie::COLLECTION))
+        {
             let id = c.child_text(gie::COLLECTION_ID).unwrap_or_default().trim().to_owned();
             let key = c.child_text(air::SYNC_KEY).unwrap_or("0").trim().to_owned();
             let part = mb.devices.get(&ctx.device_id).and_then(|d| d.collections.get(&id));

@@ -54,7 +54,10 @@ pub fn owner_email(user: &str) -> String {
 /// Runs `f` with the owner of `user`.
 pub fn with_owner<R>(user: &str, f: impl FnOnce(&Owner<'_>) -> R) -> R {
     let email = owner_email(user);
-    f(&Owner { name: user, email: &email })
+    f(&Owner {
+        name: user,
+        email: &email,
+    })
 }
 
 /// What a handler produced.

@@ -17,7 +17,9 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
     if doc.is_some() && requested.is_none() {
         return status(4);
     }
-    let hb = requested.and_then(|d| d.child_text(png::HEARTBEAT_INTERVAL)).map(|s| s.trim().parse::<u32>());
+    let hb = requested
+        .and_then(|d| d.child_text(png::HEARTBEAT_INTERVAL))
+        .map(|s| s.trim().parse::<u32>());
     let folders: Option<Vec<String>> = requested.and_then(|d| d.find(png::FOLDERS)).map(|f| {
         f.find_all(png::FOLDER)
             .filter_map(|x| x.child_text(png::ID))
@@ -39,7 +41,11 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
         _ => return status(3),
     };
     if heartbeat < cfg.heartbeat_min || heartbeat > cfg.heartbeat_max {
-        let allowed = if heartbeat < cfg.heartbeat_min { cfg.heartbeat_min } else { cfg.heartbeat_max };
+        let allowed = if heartbeat < cfg.heartbeat_min {
+            cfg.heartbeat_min
+        } else {
+            cfg.heartbeat_max
+        };
         return Outcome::Wbxml(
             Element::new(png::PING)
                 .with_text_child(png::STATUS, "5")
@@ -79,7 +85,11 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
                 for id in ids {
                     list.push_text(png::FOLDER, id);
                 }
-                return Outcome::Wbxml(Element::new(png::PING).with_text_child(png::STATUS, "2").with_child(list));
+                return Outcome::Wbxml(
+                    Element::new(png::PING)
+                        .with_text_child(png::STATUS, "2")
+                        .with_child(list),
+                );
             }
             Check::Nothing => {}
         }

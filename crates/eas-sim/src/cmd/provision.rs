@@ -59,7 +59,11 @@ pub fn provision(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
             // DeviceInformationRequired: 14.1+ must send DeviceInformation in the initial request.
             return Element::new(prov::PROVISION).with_text_child(prov::STATUS, "165");
         }
-        let policy_type = policy.child_text(prov::POLICY_TYPE).unwrap_or_default().trim().to_owned();
+        let policy_type = policy
+            .child_text(prov::POLICY_TYPE)
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         let mut resp = Element::new(prov::PROVISION);
         if device_info.is_some() {
             resp.push(Element::new(settings::DEVICE_INFORMATION).with_text_child(settings::STATUS, "1"));
@@ -72,7 +76,9 @@ pub fn provision(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
             resp.push(Element::new(prov::POLICIES).with_child(p));
             return resp;
         }
-        let acked = policy.child_text(prov::POLICY_KEY).and_then(|k| k.trim().parse::<u32>().ok());
+        let acked = policy
+            .child_text(prov::POLICY_KEY)
+            .and_then(|k| k.trim().parse::<u32>().ok());
         let policy_el = match acked {
             None => {
                 let temp = fresh_key();

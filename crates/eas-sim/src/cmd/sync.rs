@@ -26,12 +26,23 @@ pub async fn sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
     let wait = req
         .child_text(air::HEARTBEAT_INTERVAL)
         .and_then(|s| s.trim().parse::<u64>().ok())
-        .or_else(|| req.child_text(air::WAIT).and_then(|s| s.trim().parse::<u64>().ok()).map(|m| m * 60));
+        .or_else(|| {
+            req.child_text(air::WAIT)
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .map(|m| m * 60)
+        });
     if let Some(secs) = wait {
-        let (min, max) = (u64::from(shared.config.heartbeat_min), u64::from(shared.config.heartbeat_max));
+        let (min, max) = (
+            u64::from(shared.config.heartbeat_min),
+            u64::from(shared.config.heartbeat_max),
+        );
         if secs < min || secs > max {
             let limit = if secs < min { min } else { max };
-            let limit = if req.find(air::WAIT).is_some() { limit / 60 } else { limit };
+            let limit = if req.find(air::WAIT).is_some() {
+                limit / 60
+            } else {
+                limit
+            };
             return Outcome::Wbxml(
                 Element::new(air::SYNC)
                     .with_text_child(air::STATUS, "14")
@@ -83,15 +94,24 @@ fn resolve_request(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Result<E
         let mut merged = Element::new(air::SYNC);
         let given = doc.as_ref().and_then(|d| d.find(air::COLLECTIONS));
         let mut colls = Element::new(air::COLLECTIONS);
-        for c in cached.find(air::COLLECTIONS).into_iter().flat_map(|c| c.find_all(air::COLLECTION)) {
+        for c in cached
+            .find(air::COLLECTIONS)
+            .into_iter()
+            .flat_map(|c| c.find_all(air::COLLECTION))
+        {
             let id = c.child_text(air::COLLECTION_ID).unwrap_or_default();
-            let replaced = given
-                .and_then(|g| g.find_all(air::COLLECTION).find(|x| x.child_text(air::COLLECTION_ID) == Some(id)));
+            let replaced = given.and_then(|g| {
+                g.find_all(air::COLLECTION)
+                    .find(|x| x.child_text(air::COLLECTION_ID) == Some(id))
+            });
             colls.push(with_current_key(dev.collections.get(id), replaced.unwrap_or(c)));
         }
         for g in given.into_iter().flat_map(|g| g.find_all(air::COLLECTION)) {
             let id = g.child_text(air::COLLECTION_ID).unwrap_or_default();
-            if !colls.find_all(air::COLLECTION).any(|c| c.child_text(air::COLLECTION_ID) == Some(id)) {
+            if !colls
+                .find_all(air::COLLECTION)
+                .any(|c| c.child_text(air::COLLECTION_ID) == Some(id))
+            {
                 colls.push(with_current_key(dev.collections.get(id), g));
             }
         }
@@ -111,7 +131,8 @@ fn with_current_key(p: Option<&Partnership>, c: &Element) -> Element {
     let mut c = c.clone();
     if c.find(air::SYNC_KEY).is_none() {
         if let Some(p) = p {
-            c.children.insert(0, Node::Element(Element::text_element(air::SYNC_KEY, p.key.clone())));
+            c.children
+                .insert(0, Node::Element(Element::text_element(air::SYNC_KEY, p.key.clone())));
         }
     }
     c
@@ -135,14 +156,17 @@ fn has_work(shared: &Shared, ctx: &Ctx, req: &Element) -> bool {
         if mb.hierarchy_stale(&ctx.device_id) {
             return true;
         }
-        req.find(air::COLLECTIONS).into_iter().flat_map(|c| c.find_all(air::COLLECTION)).any(|c| {
-            let id = c.child_text(air::COLLECTION_ID).unwrap_or_default();
-            let key = c.child_text(air::SYNC_KEY).unwrap_or_default();
-            match mb.devices.get(&ctx.device_id).and_then(|d| d.collections.get(id)) {
-                Some(p) if p.key == key => c.find(air::COMMANDS).is_some() || !mb.pending(id, &p.known).is_empty(),
-                _ => true,
-            }
-        })
+        req.find(air::COLLECTIONS)
+            .into_iter()
+            .flat_map(|c| c.find_all(air::COLLECTION))
+            .any(|c| {
+                let id = c.child_text(air::COLLECTION_ID).unwrap_or_default();
+                let key = c.child_text(air::SYNC_KEY).unwrap_or_default();
+                match mb.devices.get(&ctx.device_id).and_then(|d| d.collections.get(id)) {
+                    Some(p) if p.key == key => c.find(air::COMMANDS).is_some() || !mb.pending(id, &p.known).is_empty(),
+                    _ => true,
+                }
+            })
     })
 }
 
@@ -155,7 +179,11 @@ fn run(mb: &mut Mailbox, ctx: &Ctx, req: &Element) -> (Option<Element>, bool) {
         .map_or(MAX_WINDOW * 16, |w| w.clamp(1, MAX_WINDOW));
     let mut colls = Element::new(air::COLLECTIONS);
     let mut changed = false;
-    for c in req.find(air::COLLECTIONS).into_iter().flat_map(|c| c.find_all(air::COLLECTION)) {
+    for c in req
+        .find(air::COLLECTIONS)
+        .into_iter()
+        .flat_map(|c| c.find_all(air::COLLECTION))
+    {
         let (e, ch) = collection(mb, ctx, c, &mut budget);
         changed |= ch;
         colls.push(e);
@@ -178,7 +206,11 @@ fn coll_status(key: &str, id: &str, code: u16) -> Element {
 pub fn collection_fault(shared: &Shared, ctx: &Ctx, doc: Option<&Element>, code: u16) -> Outcome {
     let mut colls = Element::new(air::COLLECTIONS);
     shared.with_mailbox(&ctx.user, |mb| {
-        for c in doc.and_then(|d| d.find(air::COLLECTIONS)).into_iter().flat_map(|c| c.find_all(air::COLLECTION)) {
+        for c in doc
+            .and_then(|d| d.find(air::COLLECTIONS))
+            .into_iter()
+            .flat_map(|c| c.find_all(air::COLLECTION))
+        {
             let id = c.child_text(air::COLLECTION_ID).unwrap_or_default().to_owned();
             let key = c.child_text(air::SYNC_KEY).unwrap_or("0").to_owned();
             if code == 3 {
@@ -200,7 +232,9 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
         return (coll_status(&key, &id, 12), false);
     }
     if key == "0" {
-        let supported = c.find(air::SUPPORTED).map(|s| s.elements().map(|e| (e.tag.page, e.tag.token)).collect());
+        let supported = c
+            .find(air::SUPPORTED)
+            .map(|s| s.elements().map(|e| (e.tag.page, e.tag.token)).collect());
         let new_key = mb.next().to_string();
         let part = Partnership {
             key: new_key.clone(),
@@ -210,7 +244,12 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
         mb.device(&ctx.device_id).collections.insert(id.clone(), part);
         return (coll_status(&new_key, &id, 1), false);
     }
-    let Some(mut part) = mb.devices.get(&ctx.device_id).and_then(|d| d.collections.get(&id)).cloned() else {
+    let Some(mut part) = mb
+        .devices
+        .get(&ctx.device_id)
+        .and_then(|d| d.collections.get(&id))
+        .cloned()
+    else {
         return (coll_status("0", &id, 3), false);
     };
     if part.key != key {
@@ -257,7 +296,11 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
                 }
                 Pending::Add(sid) | Pending::Change(sid) => {
                     let Some(item) = mb.items.get(&sid) else { continue };
-                    let tag = if part.known.contains_key(&sid) { air::CHANGE } else { air::ADD };
+                    let tag = if part.known.contains_key(&sid) {
+                        air::CHANGE
+                    } else {
+                        air::ADD
+                    };
                     part.known.insert(sid.clone(), item.modseq);
                     commands.push(
                         Element::new(tag)
@@ -271,7 +314,8 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
     let new_key = mb.next().to_string();
     let mut resp = coll_status(&new_key, &id, 1);
     if ctx.version == ProtocolVersion::V12_1 {
-        resp.children.insert(0, Node::Element(Element::text_element(air::CLASS, class.as_str())));
+        resp.children
+            .insert(0, Node::Element(Element::text_element(air::CLASS, class.as_str())));
     }
     if more {
         resp.push(Element::new(air::MORE_AVAILABLE));
@@ -303,7 +347,10 @@ struct Env<'a> {
 fn client_command(mb: &mut Mailbox, env: &Env<'_>, part: &mut Partnership, cmd: &Element, out: &mut Element) -> bool {
     let v = env.ctx.version;
     let sid = cmd.child_text(air::SERVER_ID).unwrap_or_default().trim().to_owned();
-    let instance = cmd.child_text(asb::INSTANCE_ID).filter(|_| v.is_16()).map(str::to_owned);
+    let instance = cmd
+        .child_text(asb::INSTANCE_ID)
+        .filter(|_| v.is_16())
+        .map(str::to_owned);
     let item = mb.items.get(&sid).filter(|i| i.folder_id == env.folder_id).cloned();
     let fail = |tag, code: u16| {
         Element::new(tag)
@@ -366,9 +413,11 @@ fn client_command(mb: &mut Mailbox, env: &Env<'_>, part: &mut Partnership, cmd: 
             }
             let app = cmd.find(air::APPLICATION_DATA);
             let new = match (&instance, app) {
-                (Some(iid), app) if env.class == ItemClass::Calendar => {
-                    normalize::apply_instance_change(&item.data.0, iid, app.or(Some(&Element::new(air::APPLICATION_DATA))))
-                }
+                (Some(iid), app) if env.class == ItemClass::Calendar => normalize::apply_instance_change(
+                    &item.data.0,
+                    iid,
+                    app.or(Some(&Element::new(air::APPLICATION_DATA))),
+                ),
                 (_, Some(app)) => with_owner(&env.ctx.user, |o| {
                     normalize::normalize_change(env.class, &item.data.0, app, v, part.supported.as_deref(), o)
                 }),
