@@ -1,5 +1,6 @@
 //! WBXML 1.3 as Exchange ActiveSync uses it: a decoder to a small element
-//! tree, an encoder from it, and the ActiveSync code pages 0–25.
+//! tree, an encoder from it, the ActiveSync code pages 0–25, and an XML text
+//! form for logs, tests and fixtures.
 //!
 //! This crate is deliberately small and pure: no I/O, no async, no knowledge
 //! of EAS commands (those live in `eas-proto`). EAS never uses attributes,
@@ -9,6 +10,19 @@
 //! Central types: [`Tag`] (code page + token), [`Element`] and [`Node`] (the
 //! tree), [`DecodeError`] (every way hostile input can be wrong).
 //!
+//! * Binary: [`decode`] / [`decode_with`] (limits in [`DecodeOptions`]),
+//!   [`decode_fragment`] for header-less token streams with several top-level
+//!   nodes (fixtures cut out of a document), [`encode`] / [`encode_body`].
+//!   Decoding never panics and its memory is bounded by the input length and
+//!   [`DecodeOptions::max_nodes`].
+//! * Tags: [`tags`] has a constant per element (`tags::calendar::START_TIME`),
+//!   generated from `eas-codepages.tsv` by `scripts/gen_tags.py`.
+//! * XML: [`to_xml`] / [`from_xml`] (and the `_with` variants) speak
+//!   libwbxml's ActiveSync dialect: `xmlns="AirSync:"`, undeclared prefixes,
+//!   libwbxml's element spellings, base64 for binary elements, CDATA for
+//!   opaque data. The rules are in the [`xml`] module docs, the
+//!   cross-check against Debian's `libwbxml2-utils` in `tests/libwbxml.rs`.
+//!
 //! ```
 //! use wbxml::{tags::folder_hierarchy as fh, Element};
 //!
@@ -16,18 +30,25 @@
 //! let bytes = wbxml::encode(&doc);
 //! assert_eq!(bytes, [0x03, 0x01, 0x6A, 0x00, 0x00, 0x07, 0x56, 0x52, 0x03, b'0', 0x00, 0x01, 0x01]);
 //! assert_eq!(wbxml::decode(&bytes).unwrap(), doc);
+//!
+//! let xml = wbxml::to_xml(&doc);
+//! assert!(xml.contains(r#"<FolderSync xmlns="FolderHierarchy:">"#));
+//! assert_eq!(wbxml::from_xml(&xml).unwrap(), doc);
 //! ```
 
 mod codec;
 mod element;
 mod names;
 pub mod tags;
-mod xml;
+pub mod xml;
 
 pub use codec::{decode, decode_fragment, decode_with, encode, encode_body, DecodeError, DecodeOptions, HEADER};
 pub use element::{Element, Node};
 pub use names::{is_binary, libwbxml_name, page_for_namespace, tag_on_page};
-pub use xml::{from_xml, from_xml_with, to_xml, ParseOptions, to_xml_with, XmlError, XmlOptions, ACTIVESYNC_DOCTYPE, MAX_XML_DEPTH, OPAQUE_PI};
+pub use xml::{
+    from_xml, from_xml_with, to_xml, to_xml_with, ParseOptions, XmlError, XmlOptions, ACTIVESYNC_DOCTYPE,
+    MAX_XML_DEPTH, OPAQUE_PI,
+};
 
 /// An element name: a code page and a token within it (0x05–0x3F).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(page_for_namespace("airsyncbase"), Some(17));
         assert_eq!(page_for_namespace("Gal:"), Some(16));
         assert_eq!(page_for_namespace("GAL"), Some(16));
-        assert_eq!(page_for_namespace("http://synce.org/formats/airsync_wm5/itemestimate"), Some(6));
+        assert_eq!(
+            page_for_namespace("http://synce.org/formats/airsync_wm5/itemestimate"),
+            Some(6)
+        );
         assert_eq!(page_for_namespace("POOMCAL:"), Some(4));
         assert_eq!(page_for_namespace("Nope:"), None);
     }

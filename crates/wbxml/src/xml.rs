@@ -18,7 +18,7 @@
 //!   child elements or when the whitespace contains a line break; any other
 //!   text is kept byte for byte (not trimmed).
 //! * Opaque data: inside the elements libwbxml treats as binary (see
-//!   [`is_binary`](crate::is_binary), e.g. `ComposeMail:Mime`) the text is
+//!   [`is_binary`], e.g. `ComposeMail:Mime`) the text is
 //!   base64, as libwbxml writes it; a CDATA section is opaque data anywhere
 //!   (libwbxml's `xml2wbxml` also turns CDATA into OPAQUE); opaque bytes that
 //!   fit neither form are written as the processing instruction
@@ -335,12 +335,10 @@ pub fn from_xml_with(text: &str, opts: &ParseOptions) -> Result<Element, XmlErro
             Event::PI(pi) => {
                 let raw = std::str::from_utf8(pi.as_ref()).unwrap_or("");
                 if let Some(data) = raw.strip_prefix(OPAQUE_PI) {
-                    let bytes = B64
-                        .decode(strip_ws(data))
-                        .map_err(|e| XmlError::Syntax {
-                            position,
-                            message: format!("bad base64 in <?{OPAQUE_PI}?>: {e}"),
-                        })?;
+                    let bytes = B64.decode(strip_ws(data)).map_err(|e| XmlError::Syntax {
+                        position,
+                        message: format!("bad base64 in <?{OPAQUE_PI}?>: {e}"),
+                    })?;
                     match stack.last_mut() {
                         Some(f) => f.el.children.push(Node::Opaque(bytes)),
                         None => return Err(XmlError::OutsideRoot { position }),
@@ -450,7 +448,10 @@ fn open(start: &BytesStart<'_>, stack: &[Frame], opts: &ParseOptions) -> Result<
         } else if let Some(p) = key.strip_prefix("xmlns:") {
             prefixes.push((p.to_owned(), page()?));
         } else {
-            return Err(XmlError::Attribute { element: full, name: key });
+            return Err(XmlError::Attribute {
+                element: full,
+                name: key,
+            });
         }
     }
     let parent_page = stack.last().map_or(0, |f| f.el.tag.page);
@@ -461,10 +462,12 @@ fn open(start: &BytesStart<'_>, stack: &[Frame], opts: &ParseOptions) -> Result<
                 .chain(stack.iter().rev().flat_map(|f| f.prefixes.iter()))
                 .find(|(name, _)| name == p)
                 .map(|&(_, page)| page);
-            let page = bound.or_else(|| page_for_namespace(p)).ok_or_else(|| XmlError::UnknownNamespace {
-                namespace: p.clone(),
-                element: full.clone(),
-            })?;
+            let page = bound
+                .or_else(|| page_for_namespace(p))
+                .ok_or_else(|| XmlError::UnknownNamespace {
+                    namespace: p.clone(),
+                    element: full.clone(),
+                })?;
             lookup(page, &local)?
         }
         None => {

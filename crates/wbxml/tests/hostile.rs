@@ -27,10 +27,19 @@ fn truncated_input() {
         Err(DecodeError::Truncated { offset: 9 })
     );
     // SWITCH_PAGE without the page byte, OPAQUE without its length.
-    assert_eq!(decode(&doc(&[SYNC_OPEN, 0x00])), Err(DecodeError::Truncated { offset: 6 }));
-    assert_eq!(decode(&doc(&[SYNC_OPEN, 0xC3])), Err(DecodeError::Truncated { offset: 6 }));
+    assert_eq!(
+        decode(&doc(&[SYNC_OPEN, 0x00])),
+        Err(DecodeError::Truncated { offset: 6 })
+    );
+    assert_eq!(
+        decode(&doc(&[SYNC_OPEN, 0xC3])),
+        Err(DecodeError::Truncated { offset: 6 })
+    );
     // A multi-byte integer whose continuation bit runs into the end.
-    assert_eq!(decode(&doc(&[SYNC_OPEN, 0xC3, 0x81])), Err(DecodeError::Truncated { offset: 7 }));
+    assert_eq!(
+        decode(&doc(&[SYNC_OPEN, 0xC3, 0x81])),
+        Err(DecodeError::Truncated { offset: 7 })
+    );
 }
 
 #[test]
@@ -43,12 +52,18 @@ fn empty_and_header_only() {
 fn unknown_code_page() {
     let bytes = doc(&[0x00, 26, 0x05]);
     assert_eq!(decode(&bytes), Err(DecodeError::UnknownPage { offset: 4, page: 26 }));
-    assert_eq!(decode(&doc(&[0x00, 0xFF, 0x05])), Err(DecodeError::UnknownPage { offset: 4, page: 255 }));
+    assert_eq!(
+        decode(&doc(&[0x00, 0xFF, 0x05])),
+        Err(DecodeError::UnknownPage { offset: 4, page: 255 })
+    );
     let lenient = DecodeOptions {
         allow_unknown_tags: true,
         ..DecodeOptions::default()
     };
-    assert_eq!(decode_with(&bytes, &lenient).map(|e| e.tag), Ok(wbxml::Tag::new(26, 0x05)));
+    assert_eq!(
+        decode_with(&bytes, &lenient).map(|e| e.tag),
+        Ok(wbxml::Tag::new(26, 0x05))
+    );
 }
 
 #[test]
@@ -65,7 +80,11 @@ fn unknown_token() {
     // Page 25 jumps from 0x19 to 0x20: 0x1A is a gap.
     assert!(matches!(
         decode(&doc(&[0x00, 25, 0x1A])),
-        Err(DecodeError::UnknownTag { page: 25, token: 0x1A, .. })
+        Err(DecodeError::UnknownTag {
+            page: 25,
+            token: 0x1A,
+            ..
+        })
     ));
 }
 
@@ -100,10 +119,19 @@ fn string_tables_and_unused_global_tokens() {
 
 #[test]
 fn bad_header() {
-    assert!(matches!(decode(&[0x00, 0x01, 0x6A, 0x00, 0x05]), Err(DecodeError::BadHeader { .. })));
-    assert!(matches!(decode(&[0x09, 0x01, 0x6A, 0x00, 0x05]), Err(DecodeError::BadHeader { .. })));
+    assert!(matches!(
+        decode(&[0x00, 0x01, 0x6A, 0x00, 0x05]),
+        Err(DecodeError::BadHeader { .. })
+    ));
+    assert!(matches!(
+        decode(&[0x09, 0x01, 0x6A, 0x00, 0x05]),
+        Err(DecodeError::BadHeader { .. })
+    ));
     // Charset 4 (ISO-8859-1) is not UTF-8.
-    assert!(matches!(decode(&[0x03, 0x01, 0x04, 0x00, 0x05]), Err(DecodeError::BadHeader { offset: 2, .. })));
+    assert!(matches!(
+        decode(&[0x03, 0x01, 0x04, 0x00, 0x05]),
+        Err(DecodeError::BadHeader { offset: 2, .. })
+    ));
 }
 
 #[test]
@@ -118,9 +146,15 @@ fn depth_limit() {
         doc(&body)
     };
     assert!(decode_with(&nest(8), &opts).is_ok());
-    assert_eq!(decode_with(&nest(9), &opts), Err(DecodeError::TooDeep { offset: 12, limit: 8 }));
+    assert_eq!(
+        decode_with(&nest(9), &opts),
+        Err(DecodeError::TooDeep { offset: 12, limit: 8 })
+    );
     // The default limit holds against a deep bomb far beyond it.
-    assert!(matches!(decode(&nest(100_000)), Err(DecodeError::TooDeep { limit: 64, .. })));
+    assert!(matches!(
+        decode(&nest(100_000)),
+        Err(DecodeError::TooDeep { limit: 64, .. })
+    ));
 }
 
 #[test]
@@ -166,7 +200,17 @@ fn multibyte_integer_overflow() {
 #[test]
 fn lengths_past_the_end() {
     assert_eq!(
-        decode(&doc(&[SYNC_OPEN, SYNC_KEY_OPEN, 0xC3, 10, b'a', b'b', b'c', 0x01, 0x01])),
+        decode(&doc(&[
+            SYNC_OPEN,
+            SYNC_KEY_OPEN,
+            0xC3,
+            10,
+            b'a',
+            b'b',
+            b'c',
+            0x01,
+            0x01
+        ])),
         Err(DecodeError::LengthPastEnd { offset: 6, len: 10 })
     );
     // Exactly to the end: the opaque eats the END bytes, so the elements stay open.
@@ -181,8 +225,10 @@ fn huge_opaque_length_is_checked_before_allocating() {
     // A 2 GiB and a 4 GiB claim on a 12-byte input: the bounds check comes
     // first (`Reader::take` slices the input; the copy happens only for a
     // slice that exists), so this returns at once instead of reserving.
-    for (len_bytes, len) in [(&[0x88, 0x80, 0x80, 0x80, 0x00][..], 1u32 << 31), (&[0x8F, 0xFF, 0xFF, 0xFF, 0x7F], u32::MAX)]
-    {
+    for (len_bytes, len) in [
+        (&[0x88, 0x80, 0x80, 0x80, 0x00][..], 1u32 << 31),
+        (&[0x8F, 0xFF, 0xFF, 0xFF, 0x7F], u32::MAX),
+    ] {
         let mut body = vec![SYNC_OPEN, SYNC_KEY_OPEN, 0xC3];
         body.extend_from_slice(len_bytes);
         body.extend_from_slice(&[b'x', 0x01, 0x01]);
@@ -202,7 +248,10 @@ fn bad_utf8_in_inline_string() {
 fn content_outside_the_root() {
     assert_eq!(
         decode(&doc(&[0x03, b'a', 0x00, 0x05])),
-        Err(DecodeError::OutsideRoot { offset: 4, what: "text" })
+        Err(DecodeError::OutsideRoot {
+            offset: 4,
+            what: "text"
+        })
     );
     assert_eq!(
         decode(&doc(&[0xC3, 0x01, b'a', 0x05])),
@@ -211,10 +260,25 @@ fn content_outside_the_root() {
             what: "opaque data"
         })
     );
-    assert_eq!(decode(&doc(&[0x01])), Err(DecodeError::OutsideRoot { offset: 4, what: "END" }));
-    assert_eq!(decode(&doc(&[0x05, 0x05])), Err(DecodeError::TrailingData { offset: 5 }));
-    assert_eq!(decode(&doc(&[0x05, 0x45, 0x01])), Err(DecodeError::TrailingData { offset: 5 }));
-    assert_eq!(decode(&doc(&[0x05, 0x03, b'a', 0x00])), Err(DecodeError::OutsideRoot { offset: 5, what: "text" }));
+    assert_eq!(
+        decode(&doc(&[0x01])),
+        Err(DecodeError::OutsideRoot { offset: 4, what: "END" })
+    );
+    assert_eq!(
+        decode(&doc(&[0x05, 0x05])),
+        Err(DecodeError::TrailingData { offset: 5 })
+    );
+    assert_eq!(
+        decode(&doc(&[0x05, 0x45, 0x01])),
+        Err(DecodeError::TrailingData { offset: 5 })
+    );
+    assert_eq!(
+        decode(&doc(&[0x05, 0x03, b'a', 0x00])),
+        Err(DecodeError::OutsideRoot {
+            offset: 5,
+            what: "text"
+        })
+    );
 }
 
 #[test]

@@ -90,7 +90,12 @@ fn scratch(ext: &str) -> PathBuf {
 fn run(tool_name: &str, args: &[&str], input: &[u8], in_ext: &str, out_ext: &str) -> Result<Vec<u8>, String> {
     let (inp, out) = (scratch(in_ext), scratch(out_ext));
     std::fs::write(&inp, input).expect("write scratch input");
-    let res = Command::new(tool(tool_name)).args(args).arg("-o").arg(&out).arg(&inp).output();
+    let res = Command::new(tool(tool_name))
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .arg(&inp)
+        .output();
     let _ = std::fs::remove_file(&inp);
     let res = res.unwrap_or_else(|e| panic!("cannot run {tool_name}: {e}"));
     let data = std::fs::read(&out);
@@ -107,8 +112,14 @@ fn run(tool_name: &str, args: &[&str], input: &[u8], in_ext: &str, out_ext: &str
 }
 
 fn wbxml2xml(bytes: &[u8]) -> Result<String, String> {
-    run("wbxml2xml", &["-l", "ACTIVESYNC", "-k", "-m", "1"], bytes, "wbxml", "xml")
-        .map(|b| String::from_utf8(b).expect("wbxml2xml writes UTF-8"))
+    run(
+        "wbxml2xml",
+        &["-l", "ACTIVESYNC", "-k", "-m", "1"],
+        bytes,
+        "wbxml",
+        "xml",
+    )
+    .map(|b| String::from_utf8(b).expect("wbxml2xml writes UTF-8"))
 }
 
 fn xml2wbxml(xml: &str) -> Result<Vec<u8>, String> {
@@ -184,7 +195,11 @@ fn b_libwbxml_encoding_decodes_identically_with_ours() {
         assert_eq!(decode(&bytes).as_ref(), Ok(&tree), "{}: rendering", name(&p));
         rendered += 1;
     }
-    assert_eq!((raw, rendered), (15, 52), "samples xml2wbxml takes as they are / rendered");
+    assert_eq!(
+        (raw, rendered),
+        (15, 52),
+        "samples xml2wbxml takes as they are / rendered"
+    );
 }
 
 #[test]
@@ -196,9 +211,15 @@ fn trims_text() {
         wbxml::ACTIVESYNC_DOCTYPE
     );
     let theirs = decode(&xml2wbxml(&xml).expect("xml2wbxml")).expect("decode");
-    assert_eq!(theirs, Element::new(airsync::SYNC).with_text_child(airsync::SYNC_KEY, "a b"));
+    assert_eq!(
+        theirs,
+        Element::new(airsync::SYNC).with_text_child(airsync::SYNC_KEY, "a b")
+    );
     let ours = from_xml(&xml).expect("from_xml");
-    assert_eq!(ours, Element::new(airsync::SYNC).with_text_child(airsync::SYNC_KEY, "  a b  "));
+    assert_eq!(
+        ours,
+        Element::new(airsync::SYNC).with_text_child(airsync::SYNC_KEY, "  a b  ")
+    );
 }
 
 #[test]
@@ -257,7 +278,9 @@ fn headerless_binary_samples_decode_like_libwbxml() {
     let wap = decode_fragment(&read("horde-activesync_default_policies_wapxml.wbxml"), &opts).unwrap();
     assert!(matches!(wap.as_slice(), [Node::Text(t)] if t.starts_with("<wap-provisioningdoc>")));
     let meeting = decode_fragment(&read("horde-activesync_meeting_request_one.wbxml"), &opts).unwrap();
-    assert!(meeting.iter().any(|n| matches!(n, Node::Element(e) if e.tag == email::ALL_DAY_EVENT)));
+    assert!(meeting
+        .iter()
+        .any(|n| matches!(n, Node::Element(e) if e.tag == email::ALL_DAY_EVENT)));
 }
 
 #[test]

@@ -27,7 +27,11 @@ fn read_tsv() -> String {
 fn rows() -> Vec<(u8, String, u8, String)> {
     let text = read_tsv();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("page\tnamespace\ttoken_hex\ttag"), "unexpected TSV header");
+    assert_eq!(
+        lines.next(),
+        Some("page\tnamespace\ttoken_hex\ttag"),
+        "unexpected TSV header"
+    );
     lines
         .filter(|l| !l.is_empty())
         .map(|l| {
@@ -79,7 +83,11 @@ fn generated_file_is_current() {
         .arg(tsv_path())
         .output()
         .unwrap_or_else(|e| panic!("cannot run python3 {} ({e}); Python 3 is required", script.display()));
-    assert!(out.status.success(), "gen_tags.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gen_tags.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let generated = String::from_utf8(out.stdout).expect("utf-8 output");
     let current = std::fs::read_to_string(manifest_dir().join("src/tags.rs")).expect("read src/tags.rs");
     assert!(

@@ -18,7 +18,11 @@ fn corpus_xml() -> Vec<PathBuf> {
         }
     }
     files.sort();
-    assert!(files.len() >= 50, "expected the 53 EAS XML fixtures, found {}", files.len());
+    assert!(
+        files.len() >= 50,
+        "expected the 53 EAS XML fixtures, found {}",
+        files.len()
+    );
     files
 }
 
@@ -27,7 +31,9 @@ fn read(p: &PathBuf) -> String {
 }
 
 fn corpus_file(name: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/eas").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/eas")
+        .join(name);
     read(&p)
 }
 
@@ -45,7 +51,11 @@ fn every_corpus_fixture_parses_or_fails_for_a_known_reason() {
                     libwbxml_names: true,
                     ..XmlOptions::default()
                 };
-                assert_eq!(from_xml(&to_xml_with(&tree, &lw)).as_ref(), Ok(&tree), "{name} (libwbxml names)");
+                assert_eq!(
+                    from_xml(&to_xml_with(&tree, &lw)).as_ref(),
+                    Ok(&tree),
+                    "{name} (libwbxml names)"
+                );
             }
             // The origin fixture misspells its root element.
             Err(XmlError::UnknownElement { name: el, .. })
@@ -77,21 +87,29 @@ fn namespace_conventions_of_the_fixtures() {
 
     // Children inherit the parent's page, even after a sibling in another page.
     let t = from_xml(&corpus_file("paired/evoas_cal_resp_exception.xml")).unwrap();
-    let exc = t.find(calendar::EXCEPTIONS).and_then(|e| e.find(calendar::EXCEPTION)).unwrap();
+    let exc = t
+        .find(calendar::EXCEPTIONS)
+        .and_then(|e| e.find(calendar::EXCEPTION))
+        .unwrap();
     assert_eq!(exc.child_text(calendar::LOCATION), Some("location"));
     assert_eq!(exc.child_text(calendar::DT_STAMP), Some("20110711T080000Z"));
     assert_eq!(exc.child_text(calendar::DELETED), Some("0"));
 
     // libwbxml names and `Gal:` spelling.
     let t = from_xml(&corpus_file("paired/evoas_cal_resp_attendee.xml")).unwrap();
-    let att = t.find(calendar::ATTENDEES).and_then(|a| a.find(calendar::ATTENDEE)).unwrap();
+    let att = t
+        .find(calendar::ATTENDEES)
+        .and_then(|a| a.find(calendar::ATTENDEE))
+        .unwrap();
     assert_eq!(att.child_text(calendar::EMAIL), Some("example1@example.com"));
     assert_eq!(att.child_text(calendar::ATTENDEE_STATUS), Some("2"));
 
     // SynCE URIs.
     let t = from_xml(&corpus_file("libwbxml_airsync-004-binary_byte_array.xml")).unwrap();
     let s = to_xml(&t);
-    assert!(s.contains("<ReplyTo xmlns=\"Email:\">&quot;Momo&quot;") || s.contains("<ReplyTo xmlns=\"Email:\">\"Momo\""));
+    assert!(
+        s.contains("<ReplyTo xmlns=\"Email:\">&quot;Momo&quot;") || s.contains("<ReplyTo xmlns=\"Email:\">\"Momo\"")
+    );
 }
 
 #[test]
@@ -117,7 +135,10 @@ fn binary_elements_are_base64() {
     }
     let t = from_xml(&corpus_file("libwbxml_activesync-040-search-response.xml")).unwrap();
     let s = to_xml(&t);
-    assert!(s.contains("<Data>/9j/4AAQSkZJRgABAQAAAQABAAD"), "rendered back as base64");
+    assert!(
+        s.contains("<Data>/9j/4AAQSkZJRgABAQAAAQABAAD"),
+        "rendered back as base64"
+    );
     let pic_data = find_deep(&t, gal::DATA).expect("Gal:Data");
     assert!(matches!(pic_data.children.as_slice(), [Node::Opaque(b)] if b.starts_with(&[0xFF, 0xD8, 0xFF])));
 }
@@ -132,7 +153,10 @@ fn find_deep(el: &Element, tag: wbxml::Tag) -> Option<&Element> {
 #[test]
 fn cdata_and_pi_are_opaque_and_round_trip() {
     let t = from_xml(r#"<Sync xmlns="AirSync:"><SyncKey><![CDATA[a<b]]></SyncKey></Sync>"#).unwrap();
-    assert_eq!(t, Element::new(airsync::SYNC).with_child(Element::opaque_element(airsync::SYNC_KEY, b"a<b".to_vec())));
+    assert_eq!(
+        t,
+        Element::new(airsync::SYNC).with_child(Element::opaque_element(airsync::SYNC_KEY, b"a<b".to_vec()))
+    );
     for bytes in [vec![], vec![0xFF, 0x00, 0x01], b"]]>".to_vec(), b"plain".to_vec()] {
         let t = Element::new(airsync::SYNC).with_child(Element::opaque_element(airsync::SYNC_KEY, bytes.clone()));
         assert_eq!(from_xml(&to_xml(&t)), Ok(t), "{bytes:?}");
@@ -143,7 +167,8 @@ fn cdata_and_pi_are_opaque_and_round_trip() {
 
 #[test]
 fn whitespace_rules() {
-    let t = from_xml("<Sync>\n  <SyncKey>  a b  </SyncKey>\n  <ServerId> </ServerId><ClientId>\n</ClientId></Sync>").unwrap();
+    let t = from_xml("<Sync>\n  <SyncKey>  a b  </SyncKey>\n  <ServerId> </ServerId><ClientId>\n</ClientId></Sync>")
+        .unwrap();
     let want = Element::new(airsync::SYNC)
         .with_text_child(airsync::SYNC_KEY, "  a b  ")
         .with_text_child(airsync::SERVER_ID, " ")
@@ -165,8 +190,13 @@ fn whitespace_rules() {
 
 #[test]
 fn entities_beyond_the_predefined_are_rejected() {
-    let doc = r#"<?xml version="1.0"?><!DOCTYPE Sync [<!ENTITY boom "xxxxxxxx">]><Sync><SyncKey>&boom;</SyncKey></Sync>"#;
-    assert!(matches!(from_xml(doc), Err(XmlError::Syntax { .. })), "{:?}", from_xml(doc));
+    let doc =
+        r#"<?xml version="1.0"?><!DOCTYPE Sync [<!ENTITY boom "xxxxxxxx">]><Sync><SyncKey>&boom;</SyncKey></Sync>"#;
+    assert!(
+        matches!(from_xml(doc), Err(XmlError::Syntax { .. })),
+        "{:?}",
+        from_xml(doc)
+    );
     // Billion laughs never expands.
     let lol = r#"<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><SyncKey>&b;</SyncKey>"#;
     assert!(matches!(from_xml(lol), Err(XmlError::Syntax { .. })));
@@ -175,8 +205,14 @@ fn entities_beyond_the_predefined_are_rejected() {
 #[test]
 fn structural_errors() {
     assert_eq!(from_xml(""), Err(XmlError::Empty));
-    assert_eq!(from_xml("<?xml version=\"1.0\"?>\n<!-- only -->\n"), Err(XmlError::Empty));
-    assert!(matches!(from_xml("<Sync/><Sync/>"), Err(XmlError::MultipleRoots { .. })));
+    assert_eq!(
+        from_xml("<?xml version=\"1.0\"?>\n<!-- only -->\n"),
+        Err(XmlError::Empty)
+    );
+    assert!(matches!(
+        from_xml("<Sync/><Sync/>"),
+        Err(XmlError::MultipleRoots { .. })
+    ));
     assert!(matches!(from_xml("hello<Sync/>"), Err(XmlError::OutsideRoot { .. })));
     assert!(matches!(from_xml("<Sync>"), Err(XmlError::Syntax { .. })));
     assert!(matches!(from_xml("<Sync></Ping>"), Err(XmlError::Syntax { .. })));
@@ -188,15 +224,24 @@ fn structural_errors() {
         from_xml(r#"<Sync xmlns="Nowhere:"/>"#),
         Err(XmlError::UnknownNamespace { ref namespace, .. }) if namespace == "Nowhere:"
     ));
-    assert!(matches!(from_xml("<bogus:Sync/>"), Err(XmlError::UnknownNamespace { .. })));
+    assert!(matches!(
+        from_xml("<bogus:Sync/>"),
+        Err(XmlError::UnknownNamespace { .. })
+    ));
     assert!(matches!(
         from_xml(r#"<Sync xmlns="AirSync:"><FileAs/></Sync>"#),
         Err(XmlError::UnknownElement { ref namespace, .. }) if namespace == "AirSync"
     ));
-    assert!(matches!(from_xml("<NoSuchThing/>"), Err(XmlError::UnknownElement { .. })));
+    assert!(matches!(
+        from_xml("<NoSuchThing/>"),
+        Err(XmlError::UnknownElement { .. })
+    ));
     let deep = "<Sync>".repeat(wbxml::MAX_XML_DEPTH + 1);
     assert!(matches!(from_xml(&deep), Err(XmlError::TooDeep { .. })));
-    assert!(matches!(from_xml("<Sync><?wbxml-opaque !!?></Sync>"), Err(XmlError::Syntax { .. })));
+    assert!(matches!(
+        from_xml("<Sync><?wbxml-opaque !!?></Sync>"),
+        Err(XmlError::Syntax { .. })
+    ));
 }
 
 #[test]
@@ -232,8 +277,14 @@ fn to_xml_is_pretty_and_declares_pages() {
         header: false,
         indent: 0,
     };
-    let s = to_xml_with(&Element::new(calendar::ATTENDEE).with_text_child(calendar::EMAIL, "x"), &lw);
-    assert_eq!(s, "<Attendee xmlns=\"Calendar:\">\n<Attendee_Email>x</Attendee_Email>\n</Attendee>\n");
+    let s = to_xml_with(
+        &Element::new(calendar::ATTENDEE).with_text_child(calendar::EMAIL, "x"),
+        &lw,
+    );
+    assert_eq!(
+        s,
+        "<Attendee xmlns=\"Calendar:\">\n<Attendee_Email>x</Attendee_Email>\n</Attendee>\n"
+    );
     let s = to_xml_with(&Element::new(gal::PICTURE), &lw);
     assert_eq!(s, "<Picture xmlns=\"Gal:\"/>\n");
 }
