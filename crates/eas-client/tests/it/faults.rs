@@ -365,3 +365,40 @@ async fn ping_gets_a_long_timeout() {
     };
     assert!(c.ping(&req).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn concurrent_449s_share_one_reprovisioning() {
+    // Final keys are K1, K2, …; FolderSync with K1 gets 449.
+    let finals = Arc::new(AtomicUsize::new(0));
+    let stub = Stub::start(move |r, _| match r.cmd().as_str() {
+        "Provision" => {
+            let acked = r.header("X-MS-PolicyKey") != Some("0");
+            let key = if acked {
+                format!("{}", 1000 + finals.fetch_add(1, Ordering::SeqCst) + 1)
+            } else {
+                "111".to_owned()
+            };
+            let policy = Element::new(pv::POLICY)
+                .with_text_child(pv::POLICY_TYPE, "MS-EAS-Provisioning-WBXML")
+                .with_text_child(pv::STATUS, "1")
+                .with_text_child(pv::POLICY_KEY, key);
+            Reply::wbxml(
+                &Element::new(pv::PROVISION)
+                    .with_text_child(pv::STATUS, "1")
+                    .with_child(Element::new(pv::POLICIES).with_child(policy)),
+            )
+        }
+        "FolderSync" if r.header("X-MS-PolicyKey") == Some("1001") => {
+            Reply::Delayed(Duration::from_millis(50), Box::new(Reply::status(449)))
+        }
+        _ => eas_ok(r, V),
+    })
+    .await;
+    let (c, _) = client(&stub.url(), |_| {});
+    c.ensure_ready().await.unwrap();
+    assert_eq!(c.state().policy_key.as_deref(), Some("1001"));
+    let (a, b) = tokio::join!(c.folder_sync("0"), c.folder_sync("0"));
+    assert!(a.is_ok() && b.is_ok());
+    assert_eq!(c.state().policy_key.as_deref(), Some("1002"));
+    assert_eq!(stub.commands().iter().filter(|c| *c == "Provision").count(), 4);
+}

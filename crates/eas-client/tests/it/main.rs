@@ -24,3 +24,19 @@ pub fn client(url: &str, tweak: impl FnOnce(&mut ClientConfig)) -> (Client, Reco
     .expect("client");
     (c, sleeper)
 }
+
+/// The engine spawns client calls on a multi-threaded runtime: every future must be `Send`.
+#[test]
+fn client_futures_are_send() {
+    fn send<T: Send>(_: T) {}
+    let (c, _) = client("http://127.0.0.1:9/Microsoft-Server-ActiveSync", |_| {});
+    let sync = eas_proto::sync::SyncRequest::default();
+    let ping = eas_proto::ping::PingRequest::default();
+    send(c.ensure_ready());
+    send(c.options());
+    send(c.provision());
+    send(c.folder_sync("0"));
+    send(c.sync(&sync));
+    send(c.ping(&ping));
+    send(c.clone());
+}
