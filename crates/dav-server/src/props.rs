@@ -135,7 +135,7 @@ pub fn allprop_names(node: &DavNode<'_>) -> Vec<QName> {
             Prop::GetLastModified,
         ],
     };
-    list.iter().map(|p| q(*p)).filter(|n| !matches!(node, DavNode::Collection(_)) || !n.local.is_empty()).collect()
+    list.iter().chain(std::iter::once(&Prop::CurrentUserPrincipal)).map(|p| q(*p)).collect()
 }
 
 fn privileges(write: bool, bind: bool) -> Value {

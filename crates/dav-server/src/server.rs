@@ -114,6 +114,9 @@ impl<B: Backend> DavServer<B> {
     {
         let cfg = &self.inner.cfg;
         let (parts, body) = req.into_parts();
+        // Read the body before answering anything, so that early answers (redirect, 401)
+        // leave the connection reusable.
+        let body = read_body(body, cfg.max_body_bytes).await?;
         let (base, prefix) = origin(cfg, &parts.headers, peer);
         let hrefs = Hrefs { prefix };
         let raw_path = parts.uri.path().to_owned();
@@ -133,7 +136,6 @@ impl<B: Backend> DavServer<B> {
         let auth = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let user = self.inner.auth.verify(self.inner.backend.as_ref(), auth).await?;
         let target = own_target(target, &user)?;
-        let body = read_body(body, cfg.max_body_bytes).await?;
         let ctx = Ctx {
             backend: self.inner.backend.as_ref(),
             cfg,
@@ -219,7 +221,7 @@ pub fn origin(cfg: &DavConfig, headers: &HeaderMap, peer: SocketAddr) -> (String
 }
 
 fn redirect(location: &str) -> Response<Body> {
-    let mut r = empty(StatusCode::MOVED_PERMANENTLY);
+    let mut r = empty(StatusCode::TEMPORARY_REDIRECT);
     if let Ok(v) = http::HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
     }
