@@ -145,6 +145,18 @@ pub fn page_for_namespace(ns: &str) -> Option<u8> {
         .iter()
         .position(|known| known.eq_ignore_ascii_case(ns))
         .and_then(|p| u8::try_from(p).ok())
+        // `CodePageN`: how `to_xml` writes a page outside the table.
+        .or_else(|| ns.strip_prefix("CodePage").and_then(|n| n.parse().ok()))
+}
+
+/// The token of an `Unknown0xNN` name (how `to_xml` writes a tag outside
+/// the table).
+pub(crate) fn unknown_token(name: &str) -> Option<u8> {
+    let hex = name.strip_prefix("Unknown0x")?;
+    if hex.len() != 2 {
+        return None;
+    }
+    u8::from_str_radix(hex, 16).ok().filter(|t| (0x05..=0x3F).contains(t))
 }
 
 /// Looks an element name up on one page: the MS-ASWBXML name, then the
@@ -195,6 +207,11 @@ mod tests {
         );
         assert_eq!(page_for_namespace("POOMCAL:"), Some(4));
         assert_eq!(page_for_namespace("Nope:"), None);
+        assert_eq!(page_for_namespace("CodePage40:"), Some(40));
+        assert_eq!(page_for_namespace("CodePage300:"), None);
+        assert_eq!(unknown_token("Unknown0x3F"), Some(0x3F));
+        assert_eq!(unknown_token("Unknown0x40"), None);
+        assert_eq!(unknown_token("Unknown0x3"), None);
     }
 
     #[test]

@@ -110,8 +110,8 @@ pub fn to_xml(root: &Element) -> String {
 /// Text is written inline in elements that have no child elements, so it
 /// survives [`from_xml`] exactly; text mixed with child elements (never used
 /// by EAS) is put on its own line and gains indentation. Unknown tags are
-/// written as `Unknown0xNN` in namespace `CodePageN:` (readable, but
-/// [`from_xml`] does not accept them back).
+/// written as `Unknown0xNN` in namespace `CodePageN:`, which [`from_xml`]
+/// reads back.
 pub fn to_xml_with(root: &Element, opts: &XmlOptions) -> String {
     enum Step<'a> {
         Open(&'a Element, Option<u8>, usize),
@@ -486,10 +486,12 @@ fn open(start: &BytesStart<'_>, stack: &[Frame], opts: &ParseOptions) -> Result<
 }
 
 fn lookup(page: u8, name: &str) -> Result<Tag, XmlError> {
-    tag_on_page(page, name).ok_or_else(|| XmlError::UnknownElement {
-        namespace: tags::NAMESPACES.get(page as usize).copied().unwrap_or("?").to_owned(),
-        name: name.to_owned(),
-    })
+    tag_on_page(page, name)
+        .or_else(|| crate::names::unknown_token(name).map(|t| Tag::new(page, t)))
+        .ok_or_else(|| XmlError::UnknownElement {
+            namespace: tags::NAMESPACES.get(page as usize).copied().unwrap_or("?").to_owned(),
+            name: name.to_owned(),
+        })
 }
 
 /// An element with no namespace in scope: the parent's page first, then the
@@ -501,6 +503,7 @@ fn guess(parent_page: u8, name: &str, opts: &ParseOptions) -> Result<Tag, XmlErr
         .or_else(|| opts.prefer_pages.iter().find_map(|&p| tag_on_page(p, name)))
         .or_else(|| all.clone().find_map(|p| crate::names::tag_on_page_exact(p, name)))
         .or_else(|| all.clone().find_map(|p| tag_on_page(p, name)))
+        .or_else(|| crate::names::unknown_token(name).map(|t| Tag::new(parent_page, t)))
         .ok_or_else(|| XmlError::UnknownElement {
             namespace: String::new(),
             name: name.to_owned(),

@@ -288,3 +288,20 @@ fn to_xml_is_pretty_and_declares_pages() {
     let s = to_xml_with(&Element::new(gal::PICTURE), &lw);
     assert_eq!(s, "<Picture xmlns=\"Gal:\"/>\n");
 }
+
+#[test]
+fn unknown_tags_round_trip_through_xml() {
+    use wbxml::{decode_with, encode, DecodeOptions, Tag};
+    let t = Element::new(airsync::SYNC)
+        .with_child(Element::text_element(Tag::new(0, 0x3F), "x"))
+        .with_child(Element::new(Tag::new(40, 0x05)).with_child(Element::new(Tag::new(40, 0x06))));
+    let xml = to_xml(&t);
+    assert!(xml.contains("<Unknown0x3F>x</Unknown0x3F>"), "{xml}");
+    assert!(xml.contains("<Unknown0x05 xmlns=\"CodePage40:\">"), "{xml}");
+    assert_eq!(from_xml(&xml), Ok(t.clone()));
+    let lenient = DecodeOptions {
+        allow_unknown_tags: true,
+        ..DecodeOptions::default()
+    };
+    assert_eq!(decode_with(&encode(&t), &lenient), Ok(t));
+}
