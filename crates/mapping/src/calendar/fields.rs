@@ -86,7 +86,7 @@ pub const MAPPED_EVENT_PROPS: &[&str] = &[
 /// Parameters each mapped property carries in EAS (others go to the residue).
 pub fn mapped_params(prop: &str) -> &'static [&'static str] {
     match prop {
-        "DTSTART" | "DTEND" | "RECURRENCE-ID" | "EXDATE" => &["TZID", "VALUE"],
+        "DTSTART" | "DTEND" | "DUE" | "RECURRENCE-ID" | "EXDATE" => &["TZID", "VALUE"],
         "ATTENDEE" => &["CN", "ROLE", "PARTSTAT", "CUTYPE", "RSVP"],
         "ORGANIZER" => &["CN"],
         "DURATION" | "RRULE" | "UID" | "DTSTAMP" | "TRANSP" | "CLASS" => &["VALUE"],

@@ -20,7 +20,7 @@ use crate::time::{compact, date_utc_midnight, IcalTime};
 use crate::tz::{self, ResolvedZone, TzBlob};
 use crate::{keep, ItemClass, MapError, OccurrenceEdit, OccurrenceEditKind, ProtocolVersion, Residue, ToEas};
 
-pub use render::from_eas;
+pub use render::{from_eas, PRODID};
 
 /// Most exceptions EAS allows in one `Exceptions` block.
 pub const MAX_EXCEPTIONS: usize = 256;
