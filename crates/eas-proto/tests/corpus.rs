@@ -13,7 +13,9 @@ use wbxml::tags::{airsync, contacts, settings};
 const V: ProtocolVersion = ProtocolVersion::V14_1;
 
 fn corpus(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/eas").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/eas")
+        .join(name)
 }
 
 /// Loads an XML sample and passes it through real WBXML bytes.
@@ -77,7 +79,10 @@ fn libwbxml_sync_request_contacts_add() {
             assert_eq!(client_id, "2147483800");
             assert_eq!(application_data.tag, airsync::APPLICATION_DATA);
             assert_eq!(application_data.child_text(contacts::FILE_AS), Some("Bue, Tryggve"));
-            assert_eq!(application_data.child_text(contacts::MOBILE_PHONE_NUMBER), Some("12345678"));
+            assert_eq!(
+                application_data.child_text(contacts::MOBILE_PHONE_NUMBER),
+                Some("12345678")
+            );
         }
         other => panic!("unexpected commands {other:?}"),
     }
@@ -96,7 +101,10 @@ fn libwbxml_sync_response_email_add() {
             application_data,
         }) => {
             assert_eq!(server_id, "14:4");
-            assert_eq!(application_data.child_text(wbxml::tags::email::SUBJECT), Some("Hello world!"));
+            assert_eq!(
+                application_data.child_text(wbxml::tags::email::SUBJECT),
+                Some("Hello world!")
+            );
         }
         other => panic!("unexpected first command {other:?}"),
     }
@@ -111,7 +119,12 @@ fn libwbxml_folder_sync_initial_response() {
         .changes
         .iter()
         .map(|c| match c {
-            FolderChange::Add(f) => (f.server_id.as_str(), f.parent_id.as_str(), f.display_name.as_str(), f.folder_type),
+            FolderChange::Add(f) => (
+                f.server_id.as_str(),
+                f.parent_id.as_str(),
+                f.display_name.as_str(),
+                f.folder_type,
+            ),
             other => panic!("unexpected change {other:?}"),
         })
         .collect();

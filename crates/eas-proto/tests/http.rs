@@ -14,7 +14,10 @@ fn plain_query_build_and_parse() {
         line.to_path_and_query(),
         "/Microsoft-Server-ActiveSync?Cmd=Sync&User=alice%40contoso.com&DeviceId=gw4f2a9c0d11e84b&DeviceType=DavGateway"
     );
-    assert_eq!(RequestLine::parse(&line.to_query()).unwrap(), (line.clone(), QueryForm::Plain));
+    assert_eq!(
+        RequestLine::parse(&line.to_query()).unwrap(),
+        (line.clone(), QueryForm::Plain)
+    );
 
     let mut extras = RequestLine::new(Command::SmartReply, r"CONTOSO\bob", "dev1", "Phone");
     extras.item_id = Some("5:3".into());
@@ -35,9 +38,18 @@ fn plain_query_is_lenient_about_case_and_order_and_strict_about_cmd() {
     assert_eq!(line.cmd, Command::FolderSync);
     assert_eq!(line.device_id, "D1");
     assert_eq!(line.user, "u+x");
-    assert!(matches!(RequestLine::parse_plain("User=u&DeviceId=d"), Err(ProtoError::Query(_))));
-    assert!(matches!(RequestLine::parse_plain("Cmd=Dance&User=u"), Err(ProtoError::Query(_))));
-    assert!(matches!(RequestLine::parse_plain("Cmd=Sync&User=%FF%FE"), Err(ProtoError::Query(_))));
+    assert!(matches!(
+        RequestLine::parse_plain("User=u&DeviceId=d"),
+        Err(ProtoError::Query(_))
+    ));
+    assert!(matches!(
+        RequestLine::parse_plain("Cmd=Dance&User=u"),
+        Err(ProtoError::Query(_))
+    ));
+    assert!(matches!(
+        RequestLine::parse_plain("Cmd=Sync&User=%FF%FE"),
+        Err(ProtoError::Query(_))
+    ));
 }
 
 #[test]
@@ -96,7 +108,10 @@ fn base64_encode(b: &[u8]) -> String {
 #[test]
 fn base64_query_errors_are_typed() {
     for bad in ["!!!", "", "AA==", "jAAJBAp2MTQw", "/wAJBAF4AAF5"] {
-        assert!(matches!(RequestLine::parse_base64(bad), Err(ProtoError::Query(_))), "{bad:?}");
+        assert!(
+            matches!(RequestLine::parse_base64(bad), Err(ProtoError::Query(_))),
+            "{bad:?}"
+        );
     }
     // Policy key length other than 0 or 4.
     let q = base64_encode(&[141, 0, 9, 4, 1, b'd', 3, 1, 2, 3, 1, b't']);
@@ -137,11 +152,17 @@ fn request_headers() {
     assert!(!h.to_pairs(false).iter().any(|(k, _)| *k == header::CONTENT_TYPE));
     assert!(matches!(
         RequestHeaders::parse([("MS-ASProtocolVersion", "2.5")]),
-        Err(ProtoError::Header { name: header::PROTOCOL_VERSION, .. })
+        Err(ProtoError::Header {
+            name: header::PROTOCOL_VERSION,
+            ..
+        })
     ));
     assert!(matches!(
         RequestHeaders::parse([("X-MS-PolicyKey", "abc")]),
-        Err(ProtoError::Header { name: header::POLICY_KEY, .. })
+        Err(ProtoError::Header {
+            name: header::POLICY_KEY,
+            ..
+        })
     ));
     assert!(!RequestHeaders::default().is_wbxml());
 }
@@ -164,8 +185,20 @@ fn options_answer() {
         ("ms-asprotocolcommands", "Sync, Ping ,Find,Bogus"),
     ]);
     assert_eq!(exo.versions.len(), 5);
-    assert_eq!(exo.commands, vec![Command::Sync, Command::SendMail, Command::FolderSync, Command::Ping, Command::Find]);
-    assert_eq!(exo.best_version(&[ProtocolVersion::V14_1, ProtocolVersion::V16_1]), Some(ProtocolVersion::V16_1));
+    assert_eq!(
+        exo.commands,
+        vec![
+            Command::Sync,
+            Command::SendMail,
+            Command::FolderSync,
+            Command::Ping,
+            Command::Find
+        ]
+    );
+    assert_eq!(
+        exo.best_version(&[ProtocolVersion::V14_1, ProtocolVersion::V16_1]),
+        Some(ProtocolVersion::V16_1)
+    );
     let old = OptionsAnswer::parse([("MS-ASProtocolVersions", "12.1,14.1")]);
     assert_eq!(old.best_version(&ProtocolVersion::ALL), Some(ProtocolVersion::V14_1));
     assert_eq!(old.best_version(&[ProtocolVersion::V16_1]), None);
@@ -173,7 +206,9 @@ fn options_answer() {
 
 #[test]
 fn http_status_semantics() {
-    for code in [200u16, 400, 401, 403, 404, 449, 451, 456, 457, 500, 501, 503, 507, 302, 418, 502] {
+    for code in [
+        200u16, 400, 401, 403, 404, 449, 451, 456, 457, 500, 501, 503, 507, 302, 418, 502,
+    ] {
         assert_eq!(HttpStatus::from_code(code).code(), code);
     }
     assert_eq!(HttpStatus::from_code(449).client_action(), ClientAction::Provision);
@@ -183,7 +218,10 @@ fn http_status_semantics() {
     assert_eq!(HttpStatus::from_code(503).client_action(), ClientAction::RetryLater);
     assert_eq!(HttpStatus::from_code(502).client_action(), ClientAction::RetryLater);
     assert_eq!(HttpStatus::from_code(400).client_action(), ClientAction::FixRequest);
-    assert_eq!(HttpStatus::NeedsProvisioning.reason_phrase(), "Retry after sending a PROVISION command");
+    assert_eq!(
+        HttpStatus::NeedsProvisioning.reason_phrase(),
+        "Retry after sending a PROVISION command"
+    );
     assert_eq!(parse_retry_after(" 120 "), Some(120));
     assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), None);
 }

@@ -26,7 +26,10 @@ fn wrong_root() {
             found: p::PING
         })
     );
-    assert!(matches!(FolderSyncResponse::from_element(&el, V), Err(ProtoError::UnexpectedRoot { .. })));
+    assert!(matches!(
+        FolderSyncResponse::from_element(&el, V),
+        Err(ProtoError::UnexpectedRoot { .. })
+    ));
 }
 
 #[test]
@@ -53,7 +56,9 @@ fn missing_required_elements() {
             Element::new(a::COLLECTION)
                 .with_text_child(a::SYNC_KEY, "1")
                 .with_text_child(a::COLLECTION_ID, "c")
-                .with_child(Element::new(a::COMMANDS).with_child(Element::new(a::ADD).with_text_child(a::CLIENT_ID, "x"))),
+                .with_child(
+                    Element::new(a::COMMANDS).with_child(Element::new(a::ADD).with_text_child(a::CLIENT_ID, "x")),
+                ),
         ),
     );
     assert_eq!(
@@ -94,7 +99,10 @@ fn non_numeric_values() {
     }
     // Surrounding whitespace is tolerated.
     let el = Element::new(p::PING).with_text_child(p::STATUS, " 2 ");
-    assert_eq!(PingResponse::from_element(&el, V).unwrap().status, PingStatus::ChangesFound);
+    assert_eq!(
+        PingResponse::from_element(&el, V).unwrap().status,
+        PingStatus::ChangesFound
+    );
     // A non-numeric policy key.
     let el = Element::new(pv::PROVISION).with_child(
         Element::new(pv::POLICIES).with_child(
@@ -103,7 +111,9 @@ fn non_numeric_values() {
                 .with_text_child(pv::POLICY_KEY, "key"),
         ),
     );
-    assert!(matches!(ProvisionRequest::from_element(&el, V), Err(ProtoError::InvalidNumber { tag, .. }) if tag == pv::POLICY_KEY));
+    assert!(
+        matches!(ProvisionRequest::from_element(&el, V), Err(ProtoError::InvalidNumber { tag, .. }) if tag == pv::POLICY_KEY)
+    );
 }
 
 #[test]
@@ -113,17 +123,25 @@ fn invalid_flag_and_exclusive_elements() {
         .with_text_child(a::COLLECTION_ID, "c");
     col.push_text(a::GET_CHANGES, "yes");
     let el = Element::new(a::SYNC).with_child(Element::new(a::COLLECTIONS).with_child(col));
-    assert!(matches!(SyncRequest::from_element(&el, V), Err(ProtoError::InvalidValue { tag, .. }) if tag == a::GET_CHANGES));
+    assert!(
+        matches!(SyncRequest::from_element(&el, V), Err(ProtoError::InvalidValue { tag, .. }) if tag == a::GET_CHANGES)
+    );
     let both = Element::new(a::SYNC)
         .with_text_child(a::WAIT, "5")
         .with_text_child(a::HEARTBEAT_INTERVAL, "300");
-    assert!(matches!(SyncRequest::from_element(&both, V), Err(ProtoError::InvalidValue { .. })));
+    assert!(matches!(
+        SyncRequest::from_element(&both, V),
+        Err(ProtoError::InvalidValue { .. })
+    ));
 }
 
 #[test]
 fn unknown_status_numbers_are_kept() {
     let el = Element::new(p::PING).with_text_child(p::STATUS, "4242");
-    assert_eq!(PingResponse::from_element(&el, V).unwrap().status, PingStatus::Other(4242));
+    assert_eq!(
+        PingResponse::from_element(&el, V).unwrap().status,
+        PingStatus::Other(4242)
+    );
     let el = Element::new(p::PING).with_text_child(p::STATUS, "177");
     assert_eq!(
         PingResponse::from_element(&el, V).unwrap().status,
@@ -179,7 +197,10 @@ fn interesting_tag() -> impl Strategy<Value = Tag> {
 }
 
 fn arb_tree() -> impl Strategy<Value = Element> {
-    let leaf = (interesting_tag(), prop_oneof![Just(None), Just(Some("1".to_string())), "[0-9a-z ]{0,4}".prop_map(Some)])
+    let leaf = (
+        interesting_tag(),
+        prop_oneof![Just(None), Just(Some("1".to_string())), "[0-9a-z ]{0,4}".prop_map(Some)],
+    )
         .prop_map(|(tag, text)| match text {
             Some(t) => Element::text_element(tag, t),
             None => Element::new(tag),

@@ -51,7 +51,12 @@ fn client_command(is16: bool) -> impl Strategy<Value = ClientCommand> {
 }
 
 fn body_preference() -> impl Strategy<Value = BodyPreference> {
-    (1u32..6, proptest::option::of(any::<u32>()), proptest::option::of(any::<bool>()), proptest::option::of(0u32..300))
+    (
+        1u32..6,
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(0u32..300),
+    )
         .prop_map(|(t, truncation_size, all_or_none, preview)| BodyPreference {
             body_type: BodyType::from_code(t),
             truncation_size,
@@ -109,7 +114,11 @@ fn request() -> impl Strategy<Value = (ProtocolVersion, SyncRequest)> {
         )
             .prop_map(move |(collections, wait, hb, window_size, partial)| {
                 // Wait and HeartbeatInterval are exclusive; HeartbeatInterval is 14.0+.
-                let hb = if v >= ProtocolVersion::V14_0 && wait.is_none() { hb } else { None };
+                let hb = if v >= ProtocolVersion::V14_0 && wait.is_none() {
+                    hb
+                } else {
+                    None
+                };
                 (
                     v,
                     SyncRequest {
@@ -180,17 +189,19 @@ fn response() -> impl Strategy<Value = (ProtocolVersion, SyncResponse)> {
             proptest::collection::vec(server_command(), 0..5),
             proptest::collection::vec(item_response(v.is_16()), 0..5),
         )
-            .prop_map(|(sync_key, collection_id, class, status, more_available, commands, responses)| {
-                SyncCollectionResponse {
-                    sync_key,
-                    collection_id,
-                    class,
-                    status,
-                    more_available,
-                    commands,
-                    responses,
-                }
-            });
+            .prop_map(
+                |(sync_key, collection_id, class, status, more_available, commands, responses)| {
+                    SyncCollectionResponse {
+                        sync_key,
+                        collection_id,
+                        class,
+                        status,
+                        more_available,
+                        commands,
+                        responses,
+                    }
+                },
+            );
         (
             proptest::option::of(status()),
             proptest::option::of(any::<u32>()),

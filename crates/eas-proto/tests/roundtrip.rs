@@ -68,7 +68,10 @@ fn folder_sync() {
         rt(&resp, v);
         // Count is written and equals the number of changes.
         let el = resp.to_element(v);
-        let count = el.find(wbxml::tags::folder_hierarchy::CHANGES).unwrap().child_text(wbxml::tags::folder_hierarchy::COUNT);
+        let count = el
+            .find(wbxml::tags::folder_hierarchy::CHANGES)
+            .unwrap()
+            .child_text(wbxml::tags::folder_hierarchy::COUNT);
         assert_eq!(count, Some("4"));
         rt(
             &FolderSyncResponse {
@@ -196,7 +199,9 @@ pub fn full_sync_request(v: ProtocolVersion) -> SyncRequest {
             server_id: "7:3".into(),
             instance_id: None,
         },
-        ClientCommand::Fetch { server_id: "7:4".into() },
+        ClientCommand::Fetch {
+            server_id: "7:4".into(),
+        },
     ];
     SyncRequest {
         collections: vec![c1, c2],
@@ -240,8 +245,12 @@ fn sync_response() {
                 server_id: "cal:2".into(),
                 application_data: app_data("two"),
             },
-            ServerCommand::Delete { server_id: "cal:3".into() },
-            ServerCommand::SoftDelete { server_id: "cal:4".into() },
+            ServerCommand::Delete {
+                server_id: "cal:3".into(),
+            },
+            ServerCommand::SoftDelete {
+                server_id: "cal:4".into(),
+            },
         ];
         col.responses = vec![
             SyncItemResponse::Add {
@@ -369,14 +378,20 @@ fn provision() {
         rt(&ack, v);
         rt(&ProvisionRequest::wipe_ack(WipeKind::Full, WipeAckStatus::Success), v);
         if v == ProtocolVersion::V16_1 {
-            rt(&ProvisionRequest::wipe_ack(WipeKind::AccountOnly, WipeAckStatus::Failed), v);
+            rt(
+                &ProvisionRequest::wipe_ack(WipeKind::AccountOnly, WipeAckStatus::Failed),
+                v,
+            );
         }
         rt(&ProvisionRequest::default(), v);
 
         let mut doc = EasProvisionDoc::permissive();
         doc.max_attachment_size = Some(5_000_000);
-        doc.other.push(Element::new(wbxml::tags::provision::UNAPPROVED_IN_ROM_APPLICATION_LIST));
-        doc.other.push(Element::new(wbxml::tags::provision::MAX_DEVICE_PASSWORD_FAILED_ATTEMPTS));
+        doc.other
+            .push(Element::new(wbxml::tags::provision::UNAPPROVED_IN_ROM_APPLICATION_LIST));
+        doc.other.push(Element::new(
+            wbxml::tags::provision::MAX_DEVICE_PASSWORD_FAILED_ATTEMPTS,
+        ));
         let phase1 = ProvisionResponse {
             status: Some(ProvisionStatus::Success),
             device_information_status: (v >= ProtocolVersion::V14_1).then_some(SettingsStatus::Success),
@@ -405,7 +420,11 @@ fn provision() {
             status: Some(ProvisionStatus::Success),
             device_information_status: None,
             policy: None,
-            remote_wipe: Some(if v == ProtocolVersion::V16_1 { WipeKind::AccountOnly } else { WipeKind::Full }),
+            remote_wipe: Some(if v == ProtocolVersion::V16_1 {
+                WipeKind::AccountOnly
+            } else {
+                WipeKind::Full
+            }),
         };
         rt(&wipe, v);
         rt(
@@ -483,7 +502,9 @@ fn item_operations() {
             }],
             mime_support: Some(1),
             range: Some("0-1023".into()),
-            schema: Some(Element::new(wbxml::tags::item_operations::SCHEMA).with_child(Element::new(calendar::SUBJECT))),
+            schema: Some(
+                Element::new(wbxml::tags::item_operations::SCHEMA).with_child(Element::new(calendar::SUBJECT)),
+            ),
             other: vec![],
         });
         let f2 = FetchRequest {
@@ -622,7 +643,13 @@ fn version_gated_elements_are_left_out_and_rejected() {
         r.collections.iter().flat_map(|c| &c.commands).any(|c| {
             matches!(
                 c,
-                ClientCommand::Change { instance_id: Some(_), .. } | ClientCommand::Delete { instance_id: Some(_), .. }
+                ClientCommand::Change {
+                    instance_id: Some(_),
+                    ..
+                } | ClientCommand::Delete {
+                    instance_id: Some(_),
+                    ..
+                }
             )
         })
     };
@@ -645,7 +672,10 @@ fn version_gated_elements_are_left_out_and_rejected() {
         SyncRequest::from_element(&hb.to_element(v14), ProtocolVersion::V12_1),
         Err(ProtoError::NotInVersion { .. })
     ));
-    assert_eq!(hb.to_element(ProtocolVersion::V12_1).find(airsync::HEARTBEAT_INTERVAL), None);
+    assert_eq!(
+        hb.to_element(ProtocolVersion::V12_1).find(airsync::HEARTBEAT_INTERVAL),
+        None
+    );
     // DeviceInformation inside Provision is 14.1+.
     let p = ProvisionRequest::initial(Some(device_info(v16)));
     assert!(matches!(
