@@ -4,6 +4,7 @@ mod faults;
 mod negotiate;
 mod sim;
 mod stub;
+mod tls;
 
 use std::sync::Arc;
 

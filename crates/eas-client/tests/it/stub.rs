@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use wbxml::tags::{folder_hierarchy as fh, provision as pv};
 use wbxml::Element;
@@ -105,6 +105,21 @@ impl Drop for Stub {
 impl Stub {
     /// Starts a stub; `handler` gets each request and its 0-based index.
     pub async fn start(handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> Stub {
+        Self::start_with(handler, None).await
+    }
+
+    /// Starts a stub that speaks TLS with `tls` (HTTPS); handshake failures drop the connection.
+    pub async fn start_tls(
+        handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> Stub {
+        Self::start_with(handler, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+    }
+
+    async fn start_with(
+        handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind stub");
         let addr = listener.local_addr().expect("stub addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -113,9 +128,22 @@ impl Stub {
         let reqs = requests.clone();
         let task = tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let (handler, reqs, counter) = (handler.clone(), reqs.clone(), counter.clone());
+                let (handler, reqs, counter, tls) = (handler.clone(), reqs.clone(), counter.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let _ = tokio::time::timeout(Duration::from_secs(20), serve(sock, handler, reqs, counter)).await;
+                    let limit = Duration::from_secs(20);
+                    match tls {
+                        None => {
+                            let _ = tokio::time::timeout(limit, serve(sock, handler, reqs, counter)).await;
+                        }
+                        Some(acceptor) => {
+                            let _ = tokio::time::timeout(limit, async move {
+                                if let Ok(stream) = acceptor.accept(sock).await {
+                                    serve(stream, handler, reqs, counter).await;
+                                }
+                            })
+                            .await;
+                        }
+                    }
                 });
             }
         });
@@ -136,7 +164,12 @@ impl Stub {
     }
 }
 
-async fn serve(mut sock: TcpStream, handler: Arc<Handler>, reqs: Arc<Mutex<Vec<Recorded>>>, counter: Arc<AtomicUsize>) {
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut sock: S,
+    handler: Arc<Handler>,
+    reqs: Arc<Mutex<Vec<Recorded>>>,
+    counter: Arc<AtomicUsize>,
+) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {
