@@ -167,6 +167,11 @@ pub fn normalize_change(
         }
         stamp_calendar(&mut out, v, owner);
     }
+    if class == ItemClass::Contacts && out.find(contacts::FILE_AS).is_none() {
+        if let Some(file_as) = file_as(&out) {
+            out.push_text(contacts::FILE_AS, file_as);
+        }
+    }
     Ok(out)
 }
 

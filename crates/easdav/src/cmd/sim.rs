@@ -103,3 +103,48 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct T {
+        #[command(flatten)]
+        sim: SimArgs,
+    }
+
+    fn parse(args: &[&str]) -> anyhow::Result<Config> {
+        let t = T::try_parse_from(std::iter::once("sim").chain(args.iter().copied()))?;
+        config(&t.sim)
+    }
+
+    #[test]
+    fn flags_build_the_config() {
+        let c = parse(&[
+            "--user",
+            "alice:secret",
+            "--user",
+            "bob:pw",
+            "--token",
+            "bob:tok",
+            "--min-version",
+            "16.1",
+            "--no-provision",
+            "--fault",
+            "status:110,cmd=Sync,nth=2",
+        ])
+        .unwrap();
+        assert_eq!(c.users.len(), 2);
+        assert_eq!(c.users[1].tokens, vec!["tok".to_owned()]);
+        assert_eq!(c.min_version, ProtocolVersion::V16_1);
+        assert!(!c.provisioning);
+        assert_eq!(c.faults.len(), 1);
+        assert!(parse(&["--user", "alice:secret", "--token", "carol:x"]).is_err());
+        assert!(parse(&["--user", "nopassword"]).is_err());
+        assert!(parse(&["--user", "a:b", "--min-version", "2.5"]).is_err());
+        assert!(parse(&["--user", "a:b", "--fault", "boom"]).is_err());
+    }
+}
