@@ -319,6 +319,13 @@ pub fn from_xml_with(text: &str, opts: &ParseOptions) -> Result<Element, XmlErro
                 let s = quick_xml::escape::unescape(&normalize_eol(raw))
                     .map_err(|e| syntax(&reader, e))?
                     .into_owned();
+                if s.contains('\0') {
+                    // Not an XML character, and STR_I could not carry it.
+                    return Err(XmlError::Syntax {
+                        position,
+                        message: "NUL character in text".into(),
+                    });
+                }
                 match stack.last_mut() {
                     Some(f) => push_text(&mut f.el, &s),
                     None if s.trim().is_empty() => {}

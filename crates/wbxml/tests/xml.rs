@@ -305,3 +305,18 @@ fn unknown_tags_round_trip_through_xml() {
     };
     assert_eq!(decode_with(&encode(&t), &lenient), Ok(t));
 }
+
+#[test]
+fn nul_is_rejected_because_wbxml_cannot_carry_it() {
+    for doc in [
+        "<SyncKey>a&#0;b</SyncKey>",
+        "<SyncKey>a&#x0;</SyncKey>",
+        "<SyncKey>a\0b</SyncKey>",
+    ] {
+        assert!(
+            matches!(from_xml(doc), Err(XmlError::Syntax { .. })),
+            "{doc:?}: {:?}",
+            from_xml(doc)
+        );
+    }
+}
