@@ -96,6 +96,14 @@ macro_rules! command_status {
             }
         }
 
+        impl From<CommonStatus> for $name {
+            fn from(c: CommonStatus) -> Self {
+                // Through the number, so a command's own meaning of a code
+                // (ItemOperations 155/156) wins as it does when decoding.
+                $name::from_code(c.code())
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match self {

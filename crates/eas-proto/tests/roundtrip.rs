@@ -575,6 +575,7 @@ fn move_items() {
         );
         rt(
             &MoveItemsResponse {
+                status: None,
                 responses: vec![
                     MoveResult {
                         src_msg_id: "cal:1".into(),
@@ -591,6 +592,25 @@ fn move_items() {
             v,
         );
     }
+}
+
+#[test]
+fn move_items_global_status() {
+    for v in ALL {
+        rt(
+            &MoveItemsResponse {
+                status: Some(CommonStatus::DeviceNotProvisioned.into()),
+                responses: vec![],
+            },
+            v,
+        );
+    }
+    let el = MoveItemsResponse {
+        status: Some(MoveItemsStatus::from_code(142)),
+        responses: vec![],
+    }
+    .to_element(ProtocolVersion::V14_1);
+    assert_eq!(el.child_text(wbxml::tags::moveitems::STATUS), Some("142"));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use wbxml::tags::moveitems as m;
 use wbxml::{Element, Tag};
 
 use super::EasMessage;
-use crate::xml::{expect_root, num, opt_text, push_opt_text, req_status, req_text, Result};
+use crate::xml::{expect_root, num, opt_status, opt_text, push_opt_text, req_status, req_text, Result};
 use crate::{MoveItemsStatus, ProtocolVersion};
 
 /// `MoveItems` request.
@@ -28,6 +28,9 @@ pub struct Move {
 /// `MoveItems` response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MoveItemsResponse {
+    /// Top-level status: only for request-wide failures (global codes such as
+    /// 142), which servers send as `<MoveItems><Status>…</Status></MoveItems>`.
+    pub status: Option<MoveItemsStatus>,
     /// One result per move.
     pub responses: Vec<MoveResult>,
 }
@@ -80,6 +83,9 @@ impl EasMessage for MoveItemsResponse {
 
     fn to_element(&self, _version: ProtocolVersion) -> Element {
         let mut el = Element::new(Self::ROOT);
+        if let Some(s) = self.status {
+            el.push(num(m::STATUS, s.code()));
+        }
         for r in &self.responses {
             let mut resp = Element::new(m::RESPONSE)
                 .with_text_child(m::SRC_MSG_ID, r.src_msg_id.as_str())
@@ -102,6 +108,9 @@ impl EasMessage for MoveItemsResponse {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(MoveItemsResponse { responses })
+        Ok(MoveItemsResponse {
+            status: opt_status(el, m::STATUS)?,
+            responses,
+        })
     }
 }

@@ -487,6 +487,10 @@ fn response_collection_to_element(c: &SyncCollectionResponse, version: ProtocolV
     push_opt_text(&mut el, a::SYNC_KEY, c.sync_key.as_ref());
     el.push_text(a::COLLECTION_ID, c.collection_id.as_str());
     el.push(num(a::STATUS, c.status.code()));
+    // Child order as MS-ASCMD §2.2.3.29.2 lists it: … Status, MoreAvailable, Commands, Responses.
+    if c.more_available {
+        el.push(Element::new(a::MORE_AVAILABLE));
+    }
     if !c.commands.is_empty() {
         let mut cmds = Element::new(a::COMMANDS);
         for cmd in &c.commands {
@@ -519,9 +523,6 @@ fn response_collection_to_element(c: &SyncCollectionResponse, version: ProtocolV
             resp.push(item_response_to_element(r, version));
         }
         el.push(resp);
-    }
-    if c.more_available {
-        el.push(Element::new(a::MORE_AVAILABLE));
     }
     el
 }
