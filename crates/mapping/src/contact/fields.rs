@@ -395,7 +395,7 @@ fn relation(ct: &mut Contact, kind: &str, name: String) -> Option<&'static str> 
 
 /// The base64 image of an inline PHOTO (3.0 `ENCODING=b`, 2.1
 /// `ENCODING=BASE64`, 4.0 `data:` URI); `None` for a URL or bad data.
-fn photo_base64(p: &Prop) -> Option<String> {
+pub(crate) fn photo_base64(p: &Prop) -> Option<String> {
     let raw: String = p.value.chars().filter(|c| !c.is_whitespace()).collect();
     let enc = p.param("ENCODING").map(str::to_ascii_lowercase);
     let b64 = if matches!(enc.as_deref(), Some("b" | "base64")) {
@@ -471,6 +471,10 @@ pub(crate) fn render_group(group: &str, ct: &Contact, out: &mut OutCtx) -> Vec<S
             vec![format!("FN:{}", escape(&name))]
         }
         "N" => {
+            // RFC 2426 requires N in 3.0; in 4.0 it is optional.
+            if out.v4 && !group_tags("N").iter().any(|t| ct.has(*t)) {
+                return Vec::new();
+            }
             let parts: Vec<String> = group_tags("N").iter().map(|t| escape_list_component(get(*t))).collect();
             vec![format!("N:{}", parts.join(";"))]
         }

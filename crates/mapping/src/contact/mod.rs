@@ -101,7 +101,10 @@ pub fn to_eas(vcf: &str, _version: ProtocolVersion) -> Result<ToEas, MapError> {
                 }
                 format!("{MAPPED}{g}")
             }
-            None if p.name == "PHOTO" && ct.picture.is_none() => PHOTO_KEPT.to_string(),
+            // An inline photo over the size limit: kept while EAS has none.
+            None if p.name == "PHOTO" && ct.picture.is_none() && fields::photo_base64(p).is_some() => {
+                PHOTO_KEPT.to_string()
+            }
             None => PATH.to_string(),
         });
     }
