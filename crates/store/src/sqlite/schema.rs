@@ -168,3 +168,118 @@ pub(crate) fn version(conn: &Connection) -> Result<i64> {
         .map_err(|e| StoreError::backend("reading schema version", e))?;
     Ok(v.unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{migrate, migrate_to, version, MIGRATIONS};
+    use crate::{NewOutboxEntry, SqliteConfig, SqliteStore, Store, StoreError};
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn empty_database_reaches_the_newest_version_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(version(&conn).unwrap(), 0);
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len() as i64);
+        let names = tables(&conn);
+        for t in [
+            "changes",
+            "folders",
+            "items",
+            "outbox",
+            "partnerships",
+            "schema_version",
+            "store_meta",
+        ] {
+            assert!(names.iter().any(|n| n == t), "missing table {t}: {names:?}");
+        }
+        // Running again changes nothing and keeps one version row.
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len() as i64);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn version_1_file_with_data_upgrades_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            assert_eq!(migrate_to(&mut conn, 1).unwrap(), 1);
+            assert!(!tables(&conn).iter().any(|t| t == "outbox"));
+            conn.execute_batch(
+                "INSERT INTO partnerships (user_name, device_id, device_type, upstream_url, created_at) \
+                 VALUES ('alice', 'D1', 'easdav', 'https://x.invalid', 1);
+                 INSERT INTO folders (partnership_id, server_id, folder_type, display_name, collection_name, \
+                 change_seq, oldest_seq, created_at) VALUES (1, '1', 8, 'Calendar', 'calendar', 1, 1, 1);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path, SqliteConfig::default()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let p = store
+            .find_partnership("alice", "D1")
+            .unwrap()
+            .expect("partnership kept");
+        let f = store
+            .folder_by_collection(p.id, "calendar")
+            .unwrap()
+            .expect("folder kept");
+        let entry = NewOutboxEntry {
+            partnership_id: p.id,
+            folder_id: Some(f.id),
+            request: vec![1],
+            sync_key: None,
+            resource_name: None,
+        };
+        store.outbox_enqueue(&entry).expect("the new table works");
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.sqlite3");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate(&mut conn).unwrap();
+            conn.execute("UPDATE schema_version SET version = 99", []).unwrap();
+        }
+        match SqliteStore::open(&path, SqliteConfig::default()) {
+            Err(StoreError::SchemaTooNew { found, supported }) => {
+                assert_eq!((found, supported), (99, MIGRATIONS.len() as i64));
+            }
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn file_database_uses_wal_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.sqlite3");
+        let store = SqliteStore::open(&path, SqliteConfig::default()).unwrap();
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let store = SqliteStore::open(&path, SqliteConfig::default()).unwrap();
+        let fk: i64 = store
+            .writer
+            .lock()
+            .unwrap()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+}
