@@ -5,7 +5,7 @@
 //! * (a) ours → libwbxml: `from_xml` → `encode` → `wbxml2xml` → `from_xml`
 //!   gives the original tree back.
 //! * (b) libwbxml → ours: `xml2wbxml` → `decode` equals `from_xml` of the
-//!   same XML.
+//!   same XML, and `xml2wbxml`'s bytes equal our `encode`'s byte for byte.
 //! * The header-less Horde WBXML fixtures decode with `decode_fragment`, and
 //!   wrapped into a document they decode the same with `wbxml2xml`.
 //! * The fuzzed files that crashed libwbxml give typed errors here.
@@ -172,6 +172,9 @@ fn b_libwbxml_encoding_decodes_identically_with_ours() {
             Ok(bytes) => {
                 let ours = decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", name(&p)));
                 assert_eq!(ours, tree, "{}: xml2wbxml and from_xml disagree", name(&p));
+                // Stronger than "decodes the same": both encoders write the
+                // very same bytes (same SWITCH_PAGE placement, STR_I vs OPAQUE).
+                assert_eq!(bytes, encode(&tree), "{}: byte-for-byte", name(&p));
                 raw += 1;
             }
             // Quirks 1 and 2 of the module docs: no DOCTYPE, or prefixes that
@@ -193,6 +196,7 @@ fn b_libwbxml_encoding_decodes_identically_with_ours() {
         // Our libwbxml-style rendering is accepted and means the same tree.
         let bytes = xml2wbxml(&libwbxml_style(&tree)).unwrap_or_else(|e| panic!("{}: {e}", name(&p)));
         assert_eq!(decode(&bytes).as_ref(), Ok(&tree), "{}: rendering", name(&p));
+        assert_eq!(bytes, encode(&tree), "{}: rendering, byte-for-byte", name(&p));
         rendered += 1;
     }
     assert_eq!(
