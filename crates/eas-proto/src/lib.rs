@@ -61,7 +61,8 @@ pub use error::ProtoError;
 pub use folder::{FolderType, ItemClass};
 pub use options::{BodyPreference, BodyType, Conflict, FilterType};
 pub use status::{
-    CommonStatus, FolderStatus, GetItemEstimateStatus, ItemOperationsStatus, MoveItemsStatus, PingStatus,
-    PolicyAckStatus, PolicyStatus, ProvisionStatus, SettingsStatus, StatusCode, SyncStatus, WipeAckStatus,
+    CommonStatus, FolderCreateStatus, FolderDeleteStatus, FolderStatus, FolderSyncStatus, FolderUpdateStatus,
+    GetItemEstimateStatus, ItemOperationsStatus, MoveItemsStatus, PingStatus, PolicyAckStatus, PolicyStatus,
+    ProvisionStatus, SettingsStatus, StatusCode, SyncStatus, WipeAckStatus,
 };
 pub use version::{ProtocolVersion, UnknownVersion};

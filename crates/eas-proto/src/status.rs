@@ -458,6 +458,15 @@ command_status! {
     }
 }
 
+/// `FolderSync` status (same codes as [`FolderStatus`]).
+pub type FolderSyncStatus = FolderStatus;
+/// `FolderCreate` status (same codes as [`FolderStatus`]).
+pub type FolderCreateStatus = FolderStatus;
+/// `FolderUpdate` status (same codes as [`FolderStatus`]).
+pub type FolderUpdateStatus = FolderStatus;
+/// `FolderDelete` status (same codes as [`FolderStatus`]).
+pub type FolderDeleteStatus = FolderStatus;
+
 command_status! {
     /// `Ping` status (MS-ASCMD §2.2.3.177.13).
     pub enum PingStatus (success = Expired) {

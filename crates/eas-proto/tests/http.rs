@@ -225,3 +225,26 @@ fn http_status_semantics() {
     assert_eq!(parse_retry_after(" 120 "), Some(120));
     assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), None);
 }
+
+#[test]
+fn server_side_signals() {
+    use eas_proto::CommonStatus;
+    assert_eq!(
+        HttpStatus::Unauthorized.companion_header(),
+        Some(header::WWW_AUTHENTICATE)
+    );
+    assert_eq!(HttpStatus::Redirect.companion_header(), Some(header::LOCATION));
+    assert_eq!(
+        HttpStatus::ServiceUnavailable.companion_header(),
+        Some(header::RETRY_AFTER)
+    );
+    assert_eq!(HttpStatus::Ok.companion_header(), None);
+    assert_eq!(
+        provisioning_signal(ProtocolVersion::V12_1, CommonStatus::DeviceNotProvisioned),
+        ProvisioningSignal::Http449
+    );
+    assert_eq!(
+        provisioning_signal(ProtocolVersion::V14_0, CommonStatus::InvalidPolicyKey),
+        ProvisioningSignal::Status(CommonStatus::InvalidPolicyKey)
+    );
+}
