@@ -12,6 +12,18 @@
 //! `airsyncbase:InstanceId`): encoding leaves out what the version lacks,
 //! decoding rejects it with [`ProtoError::NotInVersion`].
 //!
+//! Layout:
+//! * one module per command with its request and response types:
+//!   [`folder_sync`], [`folder_ops`] (Create/Update/Delete), [`sync`], [`ping`],
+//!   [`provision`] (with [`EasProvisionDoc`]), [`get_item_estimate`],
+//!   [`item_operations`], [`move_items`], [`settings`];
+//! * [`status`]: [`CommonStatus`] (101–177) and one enum per command, each
+//!   keeping unknown numbers;
+//! * [`http`]: request line (plain and base64 query), headers, OPTIONS,
+//!   HTTP status semantics;
+//! * shared values: [`FolderType`], [`ItemClass`], [`FilterType`],
+//!   [`Conflict`], [`BodyPreference`], [`ProtocolVersion`], [`ProtoError`].
+//!
 //! ```
 //! use eas_proto::{EasMessage, ProtocolVersion, SyncStatus};
 //! use eas_proto::sync::{ClientCommand, SyncCollection, SyncRequest, SyncResponse};

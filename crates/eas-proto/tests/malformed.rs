@@ -244,3 +244,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn empty_bodies() {
+    assert_eq!(SyncRequest::decode_body(b"", V), Ok(None));
+    assert_eq!(SyncResponse::decode_body(b"", V), Ok(None));
+    let ping = PingRequest::default();
+    assert_eq!(PingRequest::decode_body(&ping.encode(V), V), Ok(Some(ping)));
+    assert!(matches!(PingRequest::decode(b"", V), Err(ProtoError::Wbxml(_))));
+}

@@ -44,4 +44,15 @@ pub trait EasMessage: Sized {
         let el = wbxml::decode(bytes)?;
         Self::from_element(&el, version)
     }
+
+    /// Decodes a body that may legally be empty: `None` for an empty body
+    /// (an empty Sync or Ping request re-uses the server's cached request;
+    /// an empty Sync response means "no changes").
+    fn decode_body(bytes: &[u8], version: ProtocolVersion) -> Result<Option<Self>, ProtoError> {
+        if bytes.is_empty() {
+            Ok(None)
+        } else {
+            Self::decode(bytes, version).map(Some)
+        }
+    }
 }
