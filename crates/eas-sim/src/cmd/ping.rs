@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use wbxml::tags::ping as png;
+use eas_proto::ping::{PingRequest, PingResponse};
+use eas_proto::{EasMessage, PingStatus};
 use wbxml::Element;
 
 use super::{Ctx, Outcome};
@@ -13,54 +14,41 @@ use crate::state::PingCache;
 /// Handles `Ping`.
 pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
     let cfg = &shared.config;
-    let requested = doc.as_ref().filter(|d| d.tag == png::PING);
-    if doc.is_some() && requested.is_none() {
-        return status(4);
-    }
-    let hb = requested
-        .and_then(|d| d.child_text(png::HEARTBEAT_INTERVAL))
-        .map(|s| s.trim().parse::<u32>());
-    let folders: Option<Vec<String>> = requested.and_then(|d| d.find(png::FOLDERS)).map(|f| {
-        f.find_all(png::FOLDER)
-            .filter_map(|x| x.child_text(png::ID))
-            .map(|s| s.trim().to_owned())
-            .collect()
-    });
+    let req = match doc.as_ref().map(|d| PingRequest::from_element(d, ctx.version)).transpose() {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => {
+            tracing::debug!("bad Ping: {e}");
+            return status(PingStatus::SyntaxError);
+        }
+    };
     // Fill in from the previous Ping; status 3 when nothing is known.
     let cache = shared.with_mailbox(&ctx.user, |mb| mb.device(&ctx.device_id).ping.clone());
-    let heartbeat = match hb {
-        Some(Ok(h)) => h,
-        Some(Err(_)) => return status(4),
-        None => match &cache {
-            Some(c) => c.heartbeat,
-            None => return status(3),
-        },
+    let heartbeat = match (req.heartbeat_interval, &cache) {
+        (Some(h), _) => h,
+        (None, Some(c)) => c.heartbeat,
+        (None, None) => return status(PingStatus::MissingParameters),
     };
-    let folders = match folders.or_else(|| cache.map(|c| c.folders)) {
-        Some(f) if !f.is_empty() => f,
-        _ => return status(3),
+    let folders: Vec<String> = if req.folders.is_empty() {
+        cache.map(|c| c.folders).unwrap_or_default()
+    } else {
+        req.folders.iter().map(|f| f.id.trim().to_owned()).collect()
     };
+    if folders.is_empty() {
+        return status(PingStatus::MissingParameters);
+    }
     if heartbeat < cfg.heartbeat_min || heartbeat > cfg.heartbeat_max {
-        let allowed = if heartbeat < cfg.heartbeat_min {
-            cfg.heartbeat_min
-        } else {
-            cfg.heartbeat_max
-        };
-        return Outcome::Wbxml(
-            Element::new(png::PING)
-                .with_text_child(png::STATUS, "5")
-                .with_text_child(png::HEARTBEAT_INTERVAL, allowed.to_string()),
-        );
+        let allowed = if heartbeat < cfg.heartbeat_min { cfg.heartbeat_min } else { cfg.heartbeat_max };
+        let mut r = PingResponse::new(PingStatus::InvalidHeartbeatInterval);
+        r.heartbeat_interval = Some(allowed);
+        return Outcome::Wbxml(r.to_element(ctx.version));
     }
     if folders.len() > cfg.max_ping_folders {
-        return Outcome::Wbxml(
-            Element::new(png::PING)
-                .with_text_child(png::STATUS, "6")
-                .with_text_child(png::MAX_FOLDERS, cfg.max_ping_folders.to_string()),
-        );
+        let mut r = PingResponse::new(PingStatus::TooManyFolders);
+        r.max_folders = u32::try_from(cfg.max_ping_folders).ok();
+        return Outcome::Wbxml(r.to_element(ctx.version));
     }
     let Some(mut rx) = shared.subscribe(&ctx.user) else {
-        return status(8);
+        return status(PingStatus::ServerError);
     };
     rx.borrow_and_update();
     // Baseline content sequence for folders the device has no Sync state for.
@@ -79,24 +67,18 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(heartbeat));
     loop {
         match check(shared, ctx, &start) {
-            Check::HierarchyChanged => return status(7),
+            Check::HierarchyChanged => return status(PingStatus::FolderSyncRequired),
             Check::Changed(ids) => {
-                let mut list = Element::new(png::FOLDERS);
-                for id in ids {
-                    list.push_text(png::FOLDER, id);
-                }
-                return Outcome::Wbxml(
-                    Element::new(png::PING)
-                        .with_text_child(png::STATUS, "2")
-                        .with_child(list),
-                );
+                let mut r = PingResponse::new(PingStatus::ChangesFound);
+                r.folders = ids;
+                return Outcome::Wbxml(r.to_element(ctx.version));
             }
             Check::Nothing => {}
         }
         match tokio::time::timeout_at(deadline, rx.changed()).await {
             Ok(Ok(())) => {}
-            Ok(Err(_)) => return status(8),
-            Err(_) => return status(1),
+            Ok(Err(_)) => return status(PingStatus::ServerError),
+            Err(_) => return status(PingStatus::Expired),
         }
     }
 }
@@ -134,6 +116,6 @@ fn check(shared: &Shared, ctx: &Ctx, start: &BTreeMap<String, Option<u64>>) -> C
     })
 }
 
-fn status(code: u16) -> Outcome {
-    Outcome::Wbxml(Element::new(png::PING).with_text_child(png::STATUS, code.to_string()))
+fn status(s: PingStatus) -> Outcome {
+    Outcome::Wbxml(PingResponse::new(s).to_element(eas_proto::ProtocolVersion::V16_1))
 }
