@@ -122,9 +122,12 @@ impl Client {
     /// # Errors
     /// Errors of [`Client::negotiate`] and [`Client::provision`].
     pub async fn ensure_ready(&self) -> Result<()> {
-        if self.version().is_none() {
+        // A persisted version that contradicts a (new) pin is negotiated again.
+        let stale =
+            |v: Option<ProtocolVersion>| v.is_none() || self.inner.cfg.version_pin.is_some_and(|p| Some(p) != v);
+        if stale(self.version()) {
             let _g = self.inner.bootstrap.lock().await;
-            if self.version().is_none() {
+            if stale(self.version()) {
                 self.negotiate_locked().await?;
             }
         }

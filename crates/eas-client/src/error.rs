@@ -127,6 +127,14 @@ impl Error {
             Error::Throttled { .. } | Error::Network { .. } | Error::Server { .. }
         )
     }
+
+    /// The server's requested wait, if it sent one (for an `UpstreamUnavailable` answer).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Throttled { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
 }
 
 fn diag_suffix(d: &Option<String>) -> String {

@@ -59,12 +59,48 @@ async fn negotiates_16_1_and_provisions_before_first_folder_sync() {
 #[tokio::test]
 async fn pin_14_1_is_honoured() {
     let stub = Stub::start(|r, _| eas_ok(r, "12.1,14.0,14.1,16.0,16.1")).await;
-    let (c, _) = client(&stub.url(), |cfg| cfg.version_pin = Some(ProtocolVersion::V14_1));
+    let (c, _) = client(&stub.url(), |cfg| {
+        cfg.version_pin = Some(ProtocolVersion::V14_1);
+        cfg.anchor_mailbox = Some("alice@example.com".to_owned());
+    });
     c.folder_sync("0").await.unwrap();
     assert_eq!(c.version(), Some(ProtocolVersion::V14_1));
     for r in stub.requests().iter().skip(1) {
         assert_eq!(r.header("MS-ASProtocolVersion"), Some("14.1"));
+        assert_eq!(r.header("Cookie"), Some("DefaultAnchorMailbox=alice@example.com"));
     }
+}
+
+#[tokio::test]
+async fn persisted_state_is_reused_and_a_new_pin_renegotiates() {
+    let stub = Stub::start(|r, _| eas_ok(r, "14.1,16.1")).await;
+    let (c, _) = client(&stub.url(), |_| {});
+    c.folder_sync("0").await.unwrap();
+    let saved = c.state();
+    // A restarted client with the saved state goes straight to the command.
+    let restarted = eas_client::Client::new(
+        c.config().clone(),
+        saved.clone(),
+        std::sync::Arc::new(eas_client::BasicAuth::new("alice@example.com", "secret")),
+    )
+    .unwrap();
+    let before = stub.requests().len();
+    restarted.folder_sync("1").await.unwrap();
+    assert_eq!(stub.commands()[before..], ["FolderSync"]);
+    assert_eq!(stub.requests()[before].header("X-MS-PolicyKey"), Some("222"));
+    // With a pin that contradicts the saved version, OPTIONS runs again.
+    let mut cfg = c.config().clone();
+    cfg.version_pin = Some(ProtocolVersion::V14_1);
+    let pinned = eas_client::Client::new(
+        cfg,
+        saved,
+        std::sync::Arc::new(eas_client::BasicAuth::new("alice@example.com", "secret")),
+    )
+    .unwrap();
+    let before = stub.requests().len();
+    pinned.folder_sync("1").await.unwrap();
+    assert_eq!(stub.commands()[before..], ["OPTIONS", "FolderSync"]);
+    assert_eq!(pinned.version(), Some(ProtocolVersion::V14_1));
 }
 
 #[tokio::test]
