@@ -34,7 +34,8 @@ fn plain_query_build_and_parse() {
 
 #[test]
 fn plain_query_is_lenient_about_case_and_order_and_strict_about_cmd() {
-    let line = RequestLine::parse_plain("deviceid=D1&devicetype=T&user=u%2Bx&cmd=folderSync&Unknown=1").unwrap();
+    let (line, form) = RequestLine::parse("deviceid=D1&devicetype=T&user=u%2Bx&cmd=folderSync&Unknown=1").unwrap();
+    assert_eq!(form, QueryForm::Plain);
     assert_eq!(line.cmd, Command::FolderSync);
     assert_eq!(line.device_id, "D1");
     assert_eq!(line.user, "u+x");

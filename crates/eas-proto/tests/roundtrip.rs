@@ -227,6 +227,31 @@ fn sync_request() {
         };
         rt(&partial, v);
         assert!(!partial.is_empty());
+        let built = SyncRequest {
+            collections: vec![
+                SyncCollection::initial("a"),
+                SyncCollection::pull("1", "b", 50),
+                SyncCollection::push(
+                    "2",
+                    "c",
+                    vec![ClientCommand::Fetch {
+                        server_id: "c:1".into(),
+                    }],
+                ),
+            ],
+            ..Default::default()
+        };
+        rt(&built, v);
+        let el = built.to_element(v);
+        let cols: Vec<_> = el.find(airsync::COLLECTIONS).unwrap().elements().cloned().collect();
+        assert_eq!(
+            cols[0].elements().count(),
+            2,
+            "key-0 collection has only SyncKey and CollectionId"
+        );
+        assert_eq!(cols[1].child_text(airsync::GET_CHANGES), Some("1"));
+        assert_eq!(cols[1].child_text(airsync::WINDOW_SIZE), Some("50"));
+        assert_eq!(cols[2].child_text(airsync::GET_CHANGES), Some("0"));
     }
 }
 

@@ -67,6 +67,31 @@ impl SyncCollection {
             commands: Vec::new(),
         }
     }
+
+    /// The first request for a folder: key `"0"`, nothing else (MS-ASCMD
+    /// forbids GetChanges and Commands with key 0).
+    pub fn initial(collection_id: impl Into<String>) -> Self {
+        Self::new("0", collection_id)
+    }
+
+    /// A pull: `GetChanges` with a window.
+    pub fn pull(sync_key: impl Into<String>, collection_id: impl Into<String>, window_size: u32) -> Self {
+        SyncCollection {
+            get_changes: Some(true),
+            window_size: Some(window_size),
+            ..Self::new(sync_key, collection_id)
+        }
+    }
+
+    /// A push of `commands` with `GetChanges=0`, so the answer carries only
+    /// the responses to these commands.
+    pub fn push(sync_key: impl Into<String>, collection_id: impl Into<String>, commands: Vec<ClientCommand>) -> Self {
+        SyncCollection {
+            get_changes: Some(false),
+            commands,
+            ..Self::new(sync_key, collection_id)
+        }
+    }
 }
 
 /// Sync `Options`.

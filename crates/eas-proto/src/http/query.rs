@@ -218,10 +218,13 @@ impl RequestLine {
         format!("{PATH}?{}", self.to_query())
     }
 
-    /// Parses a query string (without `?`) in either form: a query with `=`
-    /// is plain, anything else is tried as base64.
+    /// Parses a query string (without `?`) in either form: a query with a
+    /// `Cmd=` parameter (any case) is plain, anything else is tried as base64.
     pub fn parse(query: &str) -> Result<(RequestLine, QueryForm), ProtoError> {
-        if query.contains('=') && query.contains("Cmd") {
+        let is_plain = query
+            .split('&')
+            .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k.eq_ignore_ascii_case("cmd")));
+        if is_plain {
             Self::parse_plain(query).map(|r| (r, QueryForm::Plain))
         } else {
             Self::parse_base64(query).map(|r| (r, QueryForm::Base64))
