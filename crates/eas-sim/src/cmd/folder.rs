@@ -4,7 +4,12 @@
 //! a new key, a repeat with the previous key replays the previous answer, and
 //! any other key gets status 9.
 
-use wbxml::tags::folder_hierarchy as fh;
+use eas_proto::folder_ops::{
+    FolderCreateRequest, FolderCreateResponse, FolderDeleteRequest, FolderDeleteResponse, FolderUpdateRequest,
+    FolderUpdateResponse,
+};
+use eas_proto::folder_sync::{Folder as WireFolder, FolderChange, FolderSyncRequest, FolderSyncResponse};
+use eas_proto::{EasMessage, FolderStatus, FolderType};
 use wbxml::Element;
 
 use super::{Ctx, Outcome};
@@ -13,14 +18,11 @@ use crate::state::{folder_type, Blob, Mailbox, Partnership, Pending, Replay};
 
 /// Handles `FolderSync`.
 pub fn folder_sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let Some(key) = doc
-        .as_ref()
-        .filter(|d| d.tag == fh::FOLDER_SYNC)
-        .and_then(|d| d.child_text(fh::SYNC_KEY))
-        .map(|k| k.trim().to_owned())
-    else {
-        return super::status_response("FolderSync", 10);
+    let v = ctx.version;
+    let Some(req) = decode::<FolderSyncRequest>(doc, ctx) else {
+        return Outcome::Wbxml(sync_status(FolderStatus::MalformedRequest).to_element(v));
     };
+    let key = req.sync_key.trim().to_owned();
     let out = shared.with_mailbox(&ctx.user, |mb| {
         let current = mb.devices.get(&ctx.device_id).and_then(|d| d.hierarchy.clone());
         let mut part = match (key.as_str(), current) {
@@ -28,42 +30,37 @@ pub fn folder_sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome 
             (k, Some(p)) if p.key == k => p,
             (k, Some(p)) => match &p.replay {
                 Some(r) if r.request_key == k => return r.response.0.clone(),
-                _ => return status(fh::FOLDER_SYNC, 9),
+                _ => return sync_status(FolderStatus::InvalidSyncKey).to_element(v),
             },
-            (_, None) => return status(fh::FOLDER_SYNC, 9),
+            (_, None) => return sync_status(FolderStatus::InvalidSyncKey).to_element(v),
         };
-        let mut changes = Element::new(fh::CHANGES);
-        let pending = mb.pending_folders(&part.known);
-        changes.push_text(fh::COUNT, pending.len().to_string());
-        for p in pending {
+        let mut changes = Vec::new();
+        for p in mb.pending_folders(&part.known) {
             match p {
                 Pending::Delete(id) => {
                     part.known.remove(&id);
-                    changes.push(Element::new(fh::DELETE).with_text_child(fh::SERVER_ID, id));
+                    changes.push(FolderChange::Delete(id));
                 }
                 Pending::Add(id) | Pending::Change(id) => {
                     let Some(f) = mb.folders.get(&id) else { continue };
-                    let tag = if part.known.contains_key(&id) {
-                        fh::UPDATE
-                    } else {
-                        fh::ADD
+                    let wire = WireFolder {
+                        server_id: f.id.clone(),
+                        parent_id: f.parent_id.clone(),
+                        display_name: f.name.clone(),
+                        folder_type: FolderType::from_code(u32::from(f.folder_type)),
                     };
-                    part.known.insert(id.clone(), f.modseq);
-                    changes.push(
-                        Element::new(tag)
-                            .with_text_child(fh::SERVER_ID, f.id.clone())
-                            .with_text_child(fh::PARENT_ID, f.parent_id.clone())
-                            .with_text_child(fh::DISPLAY_NAME, f.name.clone())
-                            .with_text_child(fh::TYPE, f.folder_type.to_string()),
-                    );
+                    let known = part.known.insert(id.clone(), f.modseq).is_some();
+                    changes.push(if known { FolderChange::Update(wire) } else { FolderChange::Add(wire) });
                 }
             }
         }
         let new_key = mb.next().to_string();
-        let resp = Element::new(fh::FOLDER_SYNC)
-            .with_text_child(fh::STATUS, "1")
-            .with_text_child(fh::SYNC_KEY, new_key.clone())
-            .with_child(changes);
+        let resp = FolderSyncResponse {
+            status: FolderStatus::Success,
+            sync_key: Some(new_key.clone()),
+            changes,
+        }
+        .to_element(v);
         part.replay = Some(Replay {
             request_key: key.clone(),
             response: Blob(resp.clone()),
@@ -78,15 +75,19 @@ pub fn folder_sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome 
 
 /// Handles `FolderCreate`.
 pub fn folder_create(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let Some(doc) = doc.filter(|d| d.tag == fh::FOLDER_CREATE) else {
-        return super::status_response("FolderCreate", 10);
+    let fail = |s| FolderCreateResponse {
+        status: s,
+        sync_key: None,
+        server_id: None,
     };
-    let name = doc.child_text(fh::DISPLAY_NAME).unwrap_or_default().trim().to_owned();
-    let parent = doc.child_text(fh::PARENT_ID).unwrap_or("0").trim().to_owned();
-    let ftype = doc.child_text(fh::TYPE).and_then(|t| t.trim().parse::<u8>().ok());
-    let (out, changed) = shared.with_mailbox(&ctx.user, |mb| {
-        let Some(next_key) = check_key(mb, ctx, &doc) else {
-            return (status(fh::FOLDER_CREATE, 9), false);
+    let Some(req) = decode::<FolderCreateRequest>(doc, ctx) else {
+        return Outcome::Wbxml(fail(FolderStatus::MalformedRequest).to_element(ctx.version));
+    };
+    let name = req.display_name.trim().to_owned();
+    let parent = req.parent_id.trim().to_owned();
+    let resp = shared.with_mailbox(&ctx.user, |mb| {
+        let Some(next_key) = check_key(mb, ctx, &req.sync_key) else {
+            return fail(FolderStatus::InvalidSyncKey);
         };
         let user_types = [
             folder_type::USER_GENERIC,
@@ -97,59 +98,56 @@ pub fn folder_create(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
             16,
             folder_type::USER_NOTES,
         ];
-        let Some(ftype) = ftype.filter(|t| user_types.contains(t)) else {
-            return (status(fh::FOLDER_CREATE, 10), false);
+        let Some(ftype) = u8::try_from(req.folder_type.code()).ok().filter(|t| user_types.contains(t)) else {
+            return fail(FolderStatus::MalformedRequest);
         };
         if name.is_empty() {
-            return (status(fh::FOLDER_CREATE, 10), false);
+            return fail(FolderStatus::MalformedRequest);
         }
         if parent != "0" && !mb.folders.contains_key(&parent) {
-            return (status(fh::FOLDER_CREATE, 5), false);
+            return fail(FolderStatus::ParentNotFound);
         }
         if mb.folders.values().any(|f| f.parent_id == parent && f.name == name) {
-            return (status(fh::FOLDER_CREATE, 2), false);
+            return fail(FolderStatus::AlreadyExists);
         }
         let id = mb.create_folder(&parent, &name, ftype);
         let seq = mb.folders.get(&id).map(|f| f.modseq).unwrap_or_default();
         let key = advance(mb, ctx, next_key, |p| {
             p.known.insert(id.clone(), seq);
         });
-        let resp = Element::new(fh::FOLDER_CREATE)
-            .with_text_child(fh::STATUS, "1")
-            .with_text_child(fh::SYNC_KEY, key)
-            .with_text_child(fh::SERVER_ID, id);
-        (resp, true)
+        FolderCreateResponse {
+            status: FolderStatus::Success,
+            sync_key: Some(key),
+            server_id: Some(id),
+        }
     });
-    finish(shared, ctx, out, changed)
+    finish(shared, ctx, resp.status, resp.to_element(ctx.version))
 }
 
 /// Handles `FolderUpdate` (rename and/or move).
 pub fn folder_update(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let Some(doc) = doc.filter(|d| d.tag == fh::FOLDER_UPDATE) else {
-        return super::status_response("FolderUpdate", 10);
+    let fail = |s| FolderUpdateResponse { status: s, sync_key: None };
+    let Some(req) = decode::<FolderUpdateRequest>(doc, ctx) else {
+        return Outcome::Wbxml(fail(FolderStatus::MalformedRequest).to_element(ctx.version));
     };
-    let id = doc.child_text(fh::SERVER_ID).unwrap_or_default().trim().to_owned();
-    let name = doc.child_text(fh::DISPLAY_NAME).unwrap_or_default().trim().to_owned();
-    let parent = doc.child_text(fh::PARENT_ID).unwrap_or("0").trim().to_owned();
-    let (out, changed) = shared.with_mailbox(&ctx.user, |mb| {
-        let Some(next_key) = check_key(mb, ctx, &doc) else {
-            return (status(fh::FOLDER_UPDATE, 9), false);
+    let id = req.server_id.trim().to_owned();
+    let name = req.display_name.trim().to_owned();
+    let parent = req.parent_id.trim().to_owned();
+    let resp = shared.with_mailbox(&ctx.user, |mb| {
+        let Some(next_key) = check_key(mb, ctx, &req.sync_key) else {
+            return fail(FolderStatus::InvalidSyncKey);
         };
         let Some(f) = mb.folders.get(&id) else {
-            return (status(fh::FOLDER_UPDATE, 4), false);
+            return fail(FolderStatus::NotFound);
         };
         if f.is_default() {
-            return (status(fh::FOLDER_UPDATE, 2), false);
+            return fail(FolderStatus::SpecialFolder);
         }
         if parent != "0" && (!mb.folders.contains_key(&parent) || parent == id) {
-            return (status(fh::FOLDER_UPDATE, 5), false);
+            return fail(FolderStatus::ParentNotFound);
         }
-        if mb
-            .folders
-            .values()
-            .any(|f| f.parent_id == parent && f.name == name && f.id != id)
-        {
-            return (status(fh::FOLDER_UPDATE, 2), false);
+        if mb.folders.values().any(|f| f.parent_id == parent && f.name == name && f.id != id) {
+            return fail(FolderStatus::AlreadyExists);
         }
         let seq = mb.bump();
         if let Some(f) = mb.folders.get_mut(&id) {
@@ -160,29 +158,30 @@ pub fn folder_update(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
         let key = advance(mb, ctx, next_key, |p| {
             p.known.insert(id.clone(), seq);
         });
-        let resp = Element::new(fh::FOLDER_UPDATE)
-            .with_text_child(fh::STATUS, "1")
-            .with_text_child(fh::SYNC_KEY, key);
-        (resp, true)
+        FolderUpdateResponse {
+            status: FolderStatus::Success,
+            sync_key: Some(key),
+        }
     });
-    finish(shared, ctx, out, changed)
+    finish(shared, ctx, resp.status, resp.to_element(ctx.version))
 }
 
 /// Handles `FolderDelete` (the folder, its sub-folders and their items).
 pub fn folder_delete(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let Some(doc) = doc.filter(|d| d.tag == fh::FOLDER_DELETE) else {
-        return super::status_response("FolderDelete", 10);
+    let fail = |s| FolderDeleteResponse { status: s, sync_key: None };
+    let Some(req) = decode::<FolderDeleteRequest>(doc, ctx) else {
+        return Outcome::Wbxml(fail(FolderStatus::MalformedRequest).to_element(ctx.version));
     };
-    let id = doc.child_text(fh::SERVER_ID).unwrap_or_default().trim().to_owned();
-    let (out, changed) = shared.with_mailbox(&ctx.user, |mb| {
-        let Some(next_key) = check_key(mb, ctx, &doc) else {
-            return (status(fh::FOLDER_DELETE, 9), false);
+    let id = req.server_id.trim().to_owned();
+    let resp = shared.with_mailbox(&ctx.user, |mb| {
+        let Some(next_key) = check_key(mb, ctx, &req.sync_key) else {
+            return fail(FolderStatus::InvalidSyncKey);
         };
         let Some(f) = mb.folders.get(&id) else {
-            return (status(fh::FOLDER_DELETE, 4), false);
+            return fail(FolderStatus::NotFound);
         };
         if f.is_default() {
-            return (status(fh::FOLDER_DELETE, 3), false);
+            return fail(FolderStatus::SpecialFolder);
         }
         let gone = mb.delete_folder(&id);
         let key = advance(mb, ctx, next_key, |p| {
@@ -193,26 +192,43 @@ pub fn folder_delete(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
         for g in &gone {
             mb.device(&ctx.device_id).collections.remove(g);
         }
-        let resp = Element::new(fh::FOLDER_DELETE)
-            .with_text_child(fh::STATUS, "1")
-            .with_text_child(fh::SYNC_KEY, key);
-        (resp, true)
+        FolderDeleteResponse {
+            status: FolderStatus::Success,
+            sync_key: Some(key),
+        }
     });
-    finish(shared, ctx, out, changed)
+    finish(shared, ctx, resp.status, resp.to_element(ctx.version))
 }
 
-fn finish(shared: &Shared, ctx: &Ctx, out: Element, changed: bool) -> Outcome {
-    if changed {
+fn decode<T: EasMessage>(doc: Option<Element>, ctx: &Ctx) -> Option<T> {
+    match T::from_element(&doc?, ctx.version) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::debug!("bad {}: {e}", ctx.cmd);
+            None
+        }
+    }
+}
+
+fn sync_status(s: FolderStatus) -> FolderSyncResponse {
+    FolderSyncResponse {
+        status: s,
+        sync_key: None,
+        changes: Vec::new(),
+    }
+}
+
+fn finish(shared: &Shared, ctx: &Ctx, status: FolderStatus, out: Element) -> Outcome {
+    if status.is_success() {
         shared.changed(&ctx.user);
     }
     Outcome::Wbxml(out)
 }
 
 /// Checks the request's hierarchy key; returns a fresh key to issue.
-fn check_key(mb: &mut Mailbox, ctx: &Ctx, doc: &Element) -> Option<String> {
-    let key = doc.child_text(fh::SYNC_KEY)?.trim().to_owned();
+fn check_key(mb: &mut Mailbox, ctx: &Ctx, key: &str) -> Option<String> {
     let current = mb.devices.get(&ctx.device_id)?.hierarchy.as_ref()?.key.clone();
-    (key == current).then(|| mb.next().to_string())
+    (key.trim() == current).then(|| mb.next().to_string())
 }
 
 /// Moves the device's hierarchy partnership to `key` after applying `f`.
@@ -223,8 +239,4 @@ fn advance(mb: &mut Mailbox, ctx: &Ctx, key: String, f: impl FnOnce(&mut Partner
         p.replay = None;
     }
     key
-}
-
-fn status(root: wbxml::Tag, code: u16) -> Element {
-    Element::new(root).with_text_child(fh::STATUS, code.to_string())
 }
