@@ -105,7 +105,12 @@ impl TextMatch {
             "ends-with" => MatchType::EndsWith,
             other => return Err(ProtoError::Invalid(format!("unsupported match-type {other}"))),
         };
-        Ok(TextMatch { text: el.text.clone(), collation, negate: el.attr("negate-condition") == Some("yes"), match_type })
+        Ok(TextMatch {
+            text: el.text.clone(),
+            collation,
+            negate: el.attr("negate-condition") == Some("yes"),
+            match_type,
+        })
     }
 }
 
@@ -158,7 +163,9 @@ impl CompFilter {
     /// # Errors
     /// [`ProtoError::Invalid`] for malformed filters and unsupported collations.
     pub fn parse(el: &Element) -> Result<Self, ProtoError> {
-        let name = el.attr("name").ok_or_else(|| ProtoError::Invalid("comp-filter without name".into()))?;
+        let name = el
+            .attr("name")
+            .ok_or_else(|| ProtoError::Invalid("comp-filter without name".into()))?;
         let mut f = CompFilter {
             name: name.to_ascii_uppercase(),
             is_not_defined: false,
@@ -188,7 +195,9 @@ impl PropFilter {
     /// # Errors
     /// [`ProtoError::Invalid`] for malformed filters.
     pub fn parse(el: &Element, ns: &str) -> Result<Self, ProtoError> {
-        let name = el.attr("name").ok_or_else(|| ProtoError::Invalid("prop-filter without name".into()))?;
+        let name = el
+            .attr("name")
+            .ok_or_else(|| ProtoError::Invalid("prop-filter without name".into()))?;
         let mut f = PropFilter {
             name: name.to_ascii_uppercase(),
             is_not_defined: false,
@@ -203,10 +212,14 @@ impl PropFilter {
                 "time-range" => f.time_range = Some(TimeRange::parse(c)?),
                 "text-match" => f.text_matches.push(TextMatch::parse(c)?),
                 "param-filter" => {
-                    let pname =
-                        c.attr("name").ok_or_else(|| ProtoError::Invalid("param-filter without name".into()))?;
-                    let mut pf =
-                        ParamFilter { name: pname.to_ascii_uppercase(), is_not_defined: false, text_match: None };
+                    let pname = c
+                        .attr("name")
+                        .ok_or_else(|| ProtoError::Invalid("param-filter without name".into()))?;
+                    let mut pf = ParamFilter {
+                        name: pname.to_ascii_uppercase(),
+                        is_not_defined: false,
+                        text_match: None,
+                    };
                     for g in c.children.iter().filter(|g| g.ns == ns) {
                         match g.name.as_str() {
                             "is-not-defined" => pf.is_not_defined = true,
@@ -242,7 +255,10 @@ impl CardFilter {
             .children_named(CARDDAV, "prop-filter")
             .map(|p| PropFilter::parse(p, CARDDAV))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(CardFilter { all_of: el.attr("test") == Some("allof"), props })
+        Ok(CardFilter {
+            all_of: el.attr("test") == Some("allof"),
+            props,
+        })
     }
 }
 
@@ -270,7 +286,12 @@ mod tests {
 
     #[test]
     fn text_match_collations() {
-        let tm = |c, t: &str| TextMatch { text: t.into(), collation: c, negate: false, match_type: MatchType::Contains };
+        let tm = |c, t: &str| TextMatch {
+            text: t.into(),
+            collation: c,
+            negate: false,
+            match_type: MatchType::Contains,
+        };
         assert!(tm(Collation::AsciiCasemap, "MEET").matches("a meeting"));
         assert!(!tm(Collation::Octet, "MEET").matches("a meeting"));
         assert!(tm(Collation::UnicodeCasemap, "ÄRGER").matches("viel ärger"));
@@ -279,7 +300,10 @@ mod tests {
 
     #[test]
     fn overlap_rules() {
-        let r = TimeRange { start: Some(10), end: Some(20) };
+        let r = TimeRange {
+            start: Some(10),
+            end: Some(20),
+        };
         assert!(r.overlaps(5, 11));
         assert!(!r.overlaps(5, 10));
         assert!(!r.overlaps(20, 30));

@@ -55,7 +55,8 @@ impl Property {
 
     /// Whether the value is a DATE (all-day) rather than a DATE-TIME.
     pub fn is_date(&self) -> bool {
-        self.param("VALUE").is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("DATE")))
+        self.param("VALUE")
+            .is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case("DATE")))
             || (self.value.len() == 8 && !self.value.contains('T'))
     }
 }
@@ -98,14 +99,21 @@ impl Component {
                 continue;
             }
             let Some(p) = parse_line(&line) else {
-                return Err(DataError::Unparseable(format!("bad content line {:?}", truncate(&line))));
+                return Err(DataError::Unparseable(format!(
+                    "bad content line {:?}",
+                    truncate(&line)
+                )));
             };
             match p.name.as_str() {
                 "BEGIN" => {
                     if stack.len() > 16 {
                         return Err(DataError::Unparseable("components nested too deeply".into()));
                     }
-                    stack.push(Component { name: p.value.trim().to_ascii_uppercase(), index: next_index, ..Default::default() });
+                    stack.push(Component {
+                        name: p.value.trim().to_ascii_uppercase(),
+                        index: next_index,
+                        ..Default::default()
+                    });
                     next_index += 1;
                 }
                 "END" => {
@@ -113,7 +121,11 @@ impl Component {
                         return Err(DataError::Unparseable("END without BEGIN".into()));
                     };
                     if !c.name.eq_ignore_ascii_case(p.value.trim()) {
-                        return Err(DataError::Unparseable(format!("END:{} closes BEGIN:{}", p.value.trim(), c.name)));
+                        return Err(DataError::Unparseable(format!(
+                            "END:{} closes BEGIN:{}",
+                            p.value.trim(),
+                            c.name
+                        )));
                     }
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(c),
@@ -208,11 +220,19 @@ fn parse_line(line: &str) -> Option<Property> {
     let params = parts
         .filter_map(|p| {
             let (k, v) = p.split_once('=')?;
-            let vals = split_unquoted(v, ',').into_iter().map(|x| x.trim_matches('"').to_owned()).collect();
+            let vals = split_unquoted(v, ',')
+                .into_iter()
+                .map(|x| x.trim_matches('"').to_owned())
+                .collect();
             Some((k.to_ascii_uppercase(), vals))
         })
         .collect();
-    Some(Property { name, params, value, raw: line.to_owned() })
+    Some(Property {
+        name,
+        params,
+        value,
+        raw: line.to_owned(),
+    })
 }
 
 fn split_unquoted(s: &str, sep: char) -> Vec<String> {
@@ -269,29 +289,43 @@ pub fn validate_calendar(text: &str) -> Result<CalendarObject, DataError> {
     }
     let roots = Component::parse(text)?;
     let [cal] = roots.as_slice() else {
-        return Err(DataError::InvalidObject("exactly one VCALENDAR is allowed per resource".into()));
+        return Err(DataError::InvalidObject(
+            "exactly one VCALENDAR is allowed per resource".into(),
+        ));
     };
     if cal.name != "VCALENDAR" {
         return Err(DataError::Unparseable(format!("top-level component is {}", cal.name)));
     }
     if cal.prop("METHOD").is_some() {
-        return Err(DataError::InvalidObject("METHOD is not allowed in a stored calendar object".into()));
+        return Err(DataError::InvalidObject(
+            "METHOD is not allowed in a stored calendar object".into(),
+        ));
     }
     let mut kind: Option<&str> = None;
     let mut uid: Option<String> = None;
     for c in cal.children.iter().filter(|c| c.name != "VTIMEZONE") {
         if kind.is_some_and(|k| k != c.name) {
-            return Err(DataError::InvalidObject("components of different types in one resource".into()));
+            return Err(DataError::InvalidObject(
+                "components of different types in one resource".into(),
+            ));
         }
         kind = Some(&c.name);
-        let u = c.prop("UID").map(Property::text).ok_or_else(|| DataError::InvalidObject(format!("{} without UID", c.name)))?;
+        let u = c
+            .prop("UID")
+            .map(Property::text)
+            .ok_or_else(|| DataError::InvalidObject(format!("{} without UID", c.name)))?;
         if uid.as_ref().is_some_and(|x| *x != u) {
-            return Err(DataError::InvalidObject("components with different UIDs in one resource".into()));
+            return Err(DataError::InvalidObject(
+                "components with different UIDs in one resource".into(),
+            ));
         }
         uid = Some(u);
     }
     match (kind, uid) {
-        (Some(k), Some(u)) => Ok(CalendarObject { uid: u, component: k.to_owned() }),
+        (Some(k), Some(u)) => Ok(CalendarObject {
+            uid: u,
+            component: k.to_owned(),
+        }),
         _ => Err(DataError::InvalidObject("no calendar component".into())),
     }
 }
@@ -308,13 +342,21 @@ pub fn validate_vcard(text: &str) -> Result<(String, String), DataError> {
     }
     let roots = Component::parse(text)?;
     let [card] = roots.as_slice() else {
-        return Err(DataError::InvalidObject("exactly one vCard is allowed per resource".into()));
+        return Err(DataError::InvalidObject(
+            "exactly one vCard is allowed per resource".into(),
+        ));
     };
     if card.name != "VCARD" {
         return Err(DataError::Unparseable(format!("top-level component is {}", card.name)));
     }
-    let uid = card.prop("UID").map(Property::text).ok_or_else(|| DataError::InvalidObject("vCard without UID".into()))?;
-    let version = card.prop("VERSION").map(|v| v.value.trim().to_owned()).unwrap_or_default();
+    let uid = card
+        .prop("UID")
+        .map(Property::text)
+        .ok_or_else(|| DataError::InvalidObject("vCard without UID".into()))?;
+    let version = card
+        .prop("VERSION")
+        .map(|v| v.value.trim().to_owned())
+        .unwrap_or_default();
     Ok((uid, version))
 }
 
@@ -348,7 +390,11 @@ pub fn instances(text: &str, tree: &Component) -> Vec<Instance> {
                     end = s;
                 }
             }
-            Instance { index: e.comp_id, start: s, end }
+            Instance {
+                index: e.comp_id,
+                start: s,
+                end,
+            }
         })
         .collect()
 }
@@ -376,9 +422,12 @@ pub fn matches_calendar(filter: &CompFilter, text: &str) -> bool {
         return false;
     }
     let needs_instances = filter.comps.iter().any(|c| c.time_range.is_some());
-    let inst = if needs_instances { instances(text, cal) } else { Vec::new() };
-    filter.props.iter().all(|p| prop_matches(p, cal))
-        && filter.comps.iter().all(|cf| comp_matches(cf, cal, &inst))
+    let inst = if needs_instances {
+        instances(text, cal)
+    } else {
+        Vec::new()
+    };
+    filter.props.iter().all(|p| prop_matches(p, cal)) && filter.comps.iter().all(|cf| comp_matches(cf, cal, &inst))
 }
 
 fn comp_matches(f: &CompFilter, parent: &Component, inst: &[Instance]) -> bool {
@@ -396,9 +445,10 @@ fn comp_matches(f: &CompFilter, parent: &Component, inst: &[Instance]) -> bool {
 fn component_in_range(c: &Component, tr: &TimeRange, inst: &[Instance]) -> bool {
     match c.name.as_str() {
         "VTODO" if c.prop("DTSTART").is_none() => todo_in_range(c, tr),
-        "VEVENT" | "VTODO" | "VJOURNAL" | "VFREEBUSY" => {
-            inst.iter().filter(|i| i.index == c.index).any(|i| tr.overlaps(i.start, i.end))
-        }
+        "VEVENT" | "VTODO" | "VJOURNAL" | "VFREEBUSY" => inst
+            .iter()
+            .filter(|i| i.index == c.index)
+            .any(|i| tr.overlaps(i.start, i.end)),
         "VALARM" => true,
         _ => false,
     }
@@ -423,7 +473,9 @@ fn prop_matches(f: &PropFilter, c: &Component) -> bool {
         return props.peek().is_none();
     }
     props.any(|p| {
-        let range_ok = f.time_range.is_none_or(|tr| parse_utc(&p.value).is_ok_and(|t| tr.overlaps(t, t)));
+        let range_ok = f
+            .time_range
+            .is_none_or(|tr| parse_utc(&p.value).is_ok_and(|t| tr.overlaps(t, t)));
         let texts = f.text_matches.iter().map(|tm| tm.matches(&p.text()));
         let text_ok = if f.text_matches.is_empty() {
             true
@@ -435,7 +487,10 @@ fn prop_matches(f: &PropFilter, c: &Component) -> bool {
         let params_ok = f.params.iter().all(|pf| match p.param(&pf.name) {
             None => pf.is_not_defined,
             Some(_) if pf.is_not_defined => false,
-            Some(vals) => pf.text_match.as_ref().is_none_or(|tm| vals.iter().any(|v| tm.matches(v))),
+            Some(vals) => pf
+                .text_match
+                .as_ref()
+                .is_none_or(|tm| vals.iter().any(|v| tm.matches(v))),
         });
         range_ok && text_ok && params_ok
     })
@@ -476,10 +531,19 @@ pub fn expand(text: &str, range: &TimeRange) -> Option<String> {
         let Some(c) = cal.find(i.index) else { continue };
         let master_recurs = c.prop("RRULE").is_some() || c.prop("RDATE").is_some();
         let all_day = c.prop("DTSTART").is_some_and(Property::is_date);
-        let fmt = |t: i64| if all_day { format!(";VALUE=DATE:{}", format_date(t)) } else { format!(":{}", format_utc(t)) };
+        let fmt = |t: i64| {
+            if all_day {
+                format!(";VALUE=DATE:{}", format_date(t))
+            } else {
+                format!(":{}", format_utc(t))
+            }
+        };
         fold_into(&mut out, &format!("BEGIN:{}", c.name));
         for p in &c.props {
-            if !matches!(p.name.as_str(), "DTSTART" | "DTEND" | "DURATION" | "RRULE" | "RDATE" | "EXDATE" | "EXRULE" | "RECURRENCE-ID" | "DUE") {
+            if !matches!(
+                p.name.as_str(),
+                "DTSTART" | "DTEND" | "DURATION" | "RRULE" | "RDATE" | "EXDATE" | "EXRULE" | "RECURRENCE-ID" | "DUE"
+            ) {
                 fold_into(&mut out, &p.raw);
             }
         }
@@ -489,7 +553,17 @@ pub fn expand(text: &str, range: &TimeRange) -> Option<String> {
             fold_into(&mut out, &format!("{n}{}", fmt(i.end)));
         }
         if master_recurs || c.prop("RECURRENCE-ID").is_some() {
-            fold_into(&mut out, &format!("RECURRENCE-ID{}", fmt(if master_recurs { i.start } else { rid(c).unwrap_or(i.start) })));
+            fold_into(
+                &mut out,
+                &format!(
+                    "RECURRENCE-ID{}",
+                    fmt(if master_recurs {
+                        i.start
+                    } else {
+                        rid(c).unwrap_or(i.start)
+                    })
+                ),
+            );
         }
         for sub in &c.children {
             sub.write(&mut out);
@@ -507,17 +581,25 @@ fn rid(c: &Component) -> Option<i64> {
 /// Busy periods of the events in `text` that overlap `range` (for free-busy-query):
 /// (start, end, FBTYPE). Transparent and cancelled events are skipped.
 pub fn busy_periods(text: &str, range: &TimeRange) -> Vec<(i64, i64, &'static str)> {
-    let Ok(roots) = Component::parse(text) else { return Vec::new() };
+    let Ok(roots) = Component::parse(text) else {
+        return Vec::new();
+    };
     let Some(cal) = roots.first() else { return Vec::new() };
     instances(text, cal)
         .into_iter()
         .filter(|i| range.overlaps(i.start, i.end))
         .filter_map(|i| {
             let c = cal.find(i.index)?;
-            if c.name != "VEVENT" || c.prop("TRANSP").is_some_and(|t| t.value.eq_ignore_ascii_case("TRANSPARENT")) {
+            if c.name != "VEVENT"
+                || c.prop("TRANSP")
+                    .is_some_and(|t| t.value.eq_ignore_ascii_case("TRANSPARENT"))
+            {
                 return None;
             }
-            let status = c.prop("STATUS").map(|s| s.value.to_ascii_uppercase()).unwrap_or_default();
+            let status = c
+                .prop("STATUS")
+                .map(|s| s.value.to_ascii_uppercase())
+                .unwrap_or_default();
             let kind = match status.as_str() {
                 "CANCELLED" => return None,
                 "TENTATIVE" => "BUSY-TENTATIVE",
@@ -529,135 +611,5 @@ pub fn busy_periods(text: &str, range: &TimeRange) -> Vec<(i64, i64, &'static st
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::filter::{Collation, MatchType, TextMatch};
-
-    const RECUR: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:r1\r\n\
-DTSTAMP:20060206T001121Z\r\nDTSTART:20060102T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n\
-EXDATE:20060104T100000Z\r\nSUMMARY:Daily\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:r1\r\nSEQUENCE:3\r\n\
-DTSTAMP:20060206T001121Z\r\nRECURRENCE-ID:20060103T100000Z\r\nDTSTART:20060110T100000Z\r\n\
-DURATION:PT1H\r\nSUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-
-    fn range(s: &str, e: &str) -> TimeRange {
-        TimeRange { start: Some(parse_utc(s).unwrap()), end: Some(parse_utc(e).unwrap()) }
-    }
-
-    fn event_filter(tr: TimeRange) -> CompFilter {
-        CompFilter {
-            name: "VCALENDAR".into(),
-            is_not_defined: false,
-            time_range: None,
-            props: vec![],
-            comps: vec![CompFilter {
-                name: "VEVENT".into(),
-                is_not_defined: false,
-                time_range: Some(tr),
-                props: vec![],
-                comps: vec![],
-            }],
-        }
-    }
-
-    #[test]
-    fn indexes_follow_calcard_numbering() {
-        let roots = Component::parse(RECUR).unwrap();
-        let inst = instances(RECUR, &roots[0]);
-        // Five occurrences, one excluded, one moved: 2nd, 5th, 6th of Jan plus the 10th.
-        assert_eq!(inst.len(), 4, "{inst:?}");
-        let moved = inst.iter().find(|i| i.start == parse_utc("20060110T100000Z").unwrap()).unwrap();
-        assert_eq!(roots[0].find(moved.index).unwrap().prop("SUMMARY").unwrap().value, "Moved");
-    }
-
-    #[test]
-    fn time_range_respects_exdate_and_overrides() {
-        assert!(matches_calendar(&event_filter(range("20060102T000000Z", "20060103T000000Z")), RECUR));
-        // The 3rd was moved away, the 4th excluded.
-        assert!(!matches_calendar(&event_filter(range("20060103T000000Z", "20060105T000000Z")), RECUR));
-        assert!(matches_calendar(&event_filter(range("20060110T103000Z", "20060110T110000Z")), RECUR));
-        assert!(!matches_calendar(&event_filter(range("20070101T000000Z", "20080101T000000Z")), RECUR));
-    }
-
-    #[test]
-    fn all_day_and_infinite_rules() {
-        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20200301\r\n\
-RRULE:FREQ=YEARLY\r\nSUMMARY:Birthday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        assert!(matches_calendar(&event_filter(range("20300301T120000Z", "20300301T130000Z")), ics));
-        assert!(!matches_calendar(&event_filter(range("20300302T000000Z", "20300303T000000Z")), ics));
-        let out = expand(ics, &range("20210101T000000Z", "20230101T000000Z")).unwrap();
-        assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
-        assert!(out.contains("RECURRENCE-ID;VALUE=DATE:20220301"));
-    }
-
-    #[test]
-    fn expand_writes_instances_in_utc() {
-        let out = expand(RECUR, &range("20060101T000000Z", "20060201T000000Z")).unwrap();
-        assert_eq!(out.matches("BEGIN:VEVENT").count(), 4);
-        assert!(!out.contains("RRULE"));
-        assert!(out.contains("RECURRENCE-ID:20060105T100000Z"));
-        assert!(out.contains("DTSTART:20060110T100000Z"));
-        assert!(out.contains("RECURRENCE-ID:20060103T100000Z"));
-    }
-
-    #[test]
-    fn todo_rules() {
-        let todo = |props: &str| format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t\r\n{props}END:VTODO\r\nEND:VCALENDAR\r\n");
-        let f = |tr| {
-            let mut f = event_filter(tr);
-            f.comps[0].name = "VTODO".into();
-            f
-        };
-        let r = range("20060104T000000Z", "20060105T000000Z");
-        assert!(matches_calendar(&f(r), &todo("")));
-        assert!(matches_calendar(&f(r), &todo("DUE:20060104T120000Z\r\n")));
-        assert!(!matches_calendar(&f(r), &todo("DUE:20060106T120000Z\r\n")));
-        assert!(matches_calendar(&f(r), &todo("DTSTART:20060104T080000Z\r\nDURATION:PT1H\r\n")));
-        assert!(!matches_calendar(&f(r), &todo("DTSTART:20060105T080000Z\r\n")));
-        assert!(matches_calendar(&f(r), &todo("CREATED:20060101T000000Z\r\n")));
-    }
-
-    #[test]
-    fn prop_and_param_filters() {
-        let tm = |t: &str| TextMatch { text: t.into(), collation: Collation::AsciiCasemap, negate: false, match_type: MatchType::Contains };
-        let mut f = event_filter(range("20060101T000000Z", "20060201T000000Z"));
-        f.comps[0].props.push(PropFilter {
-            name: "SUMMARY".into(),
-            is_not_defined: false,
-            time_range: None,
-            text_matches: vec![tm("move")],
-            params: vec![],
-            all_of: true,
-        });
-        assert!(matches_calendar(&f, RECUR));
-        f.comps[0].props[0].text_matches = vec![tm("nothing")];
-        assert!(!matches_calendar(&f, RECUR));
-        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:Ann Example\r\nEMAIL;TYPE=work:ann@example.com\r\nEND:VCARD\r\n";
-        let mut pf = PropFilter { name: "EMAIL".into(), is_not_defined: false, time_range: None, text_matches: vec![tm("ANN@")], params: vec![], all_of: false };
-        pf.params.push(crate::filter::ParamFilter { name: "TYPE".into(), is_not_defined: false, text_match: Some(tm("work")) });
-        assert!(matches_card(&CardFilter { all_of: false, props: vec![pf.clone()] }, card));
-        pf.params[0].text_match = Some(tm("home"));
-        assert!(!matches_card(&CardFilter { all_of: false, props: vec![pf] }, card));
-    }
-
-    #[test]
-    fn validation() {
-        assert_eq!(validate_calendar(RECUR).unwrap().uid, "r1");
-        let two = RECUR.replace("UID:r1\r\nSEQUENCE", "UID:r2\r\nSEQUENCE");
-        assert!(matches!(validate_calendar(&two), Err(DataError::InvalidObject(_))));
-        assert!(matches!(validate_calendar("garbage"), Err(DataError::Unparseable(_))));
-        let m = RECUR.replace("VERSION:2.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n");
-        assert!(validate_calendar(&m).is_err());
-        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:A\r\nEND:VCARD\r\n";
-        assert_eq!(validate_vcard(card).unwrap(), ("c".to_owned(), "3.0".to_owned()));
-        assert!(validate_vcard(RECUR).is_err());
-    }
-
-    #[test]
-    fn folds_long_lines() {
-        let mut out = String::new();
-        fold_into(&mut out, &format!("SUMMARY:{}", "é".repeat(60)));
-        assert!(out.split("\r\n").all(|l| l.len() <= 75));
-        let back = unfold(&out).join("");
-        assert_eq!(back, format!("SUMMARY:{}", "é".repeat(60)));
-    }
-}
+#[path = "ical_tests.rs"]
+mod tests;

@@ -28,7 +28,10 @@ pub struct QName {
 impl QName {
     /// Builds a name from its parts.
     pub fn new(ns: &str, local: &str) -> Self {
-        Self { ns: ns.to_owned(), local: local.to_owned() }
+        Self {
+            ns: ns.to_owned(),
+            local: local.to_owned(),
+        }
     }
     /// A name in `DAV:`.
     pub fn dav(local: &str) -> Self {
@@ -122,7 +125,12 @@ const TABLE: &[(Prop, &str, &str, bool)] = &[
     (Prop::CalendarHomeSet, CALDAV, "calendar-home-set", true),
     (Prop::AddressbookHomeSet, CARDDAV, "addressbook-home-set", true),
     (Prop::CalendarUserAddressSet, CALDAV, "calendar-user-address-set", true),
-    (Prop::SupportedCalendarComponentSet, CALDAV, "supported-calendar-component-set", true),
+    (
+        Prop::SupportedCalendarComponentSet,
+        CALDAV,
+        "supported-calendar-component-set",
+        true,
+    ),
     (Prop::SupportedCalendarData, CALDAV, "supported-calendar-data", true),
     (Prop::SupportedAddressData, CARDDAV, "supported-address-data", true),
     (Prop::SupportedReportSet, DAV, "supported-report-set", true),
@@ -152,7 +160,10 @@ impl Prop {
 
     /// The qualified name of a live property (`None` for [`Prop::Dead`]).
     pub fn qname(self) -> Option<QName> {
-        TABLE.iter().find(|row| row.0 == self).map(|row| QName::new(row.1, row.2))
+        TABLE
+            .iter()
+            .find(|row| row.0 == self)
+            .map(|row| QName::new(row.1, row.2))
     }
 
     /// Whether clients may not set this property with PROPPATCH.

@@ -28,7 +28,10 @@ impl PropFind {
         }
         let root = Element::parse(body)?;
         if !root.is(DAV, "propfind") {
-            return Err(ProtoError::Invalid(format!("expected DAV:propfind, got {}", root.qname())));
+            return Err(ProtoError::Invalid(format!(
+                "expected DAV:propfind, got {}",
+                root.qname()
+            )));
         }
         if let Some(p) = root.child(DAV, "prop") {
             return Ok(PropFind::Prop(p.children.iter().map(Element::qname).collect()));
@@ -37,7 +40,9 @@ impl PropFind {
             return Ok(PropFind::PropName);
         }
         if root.child(DAV, "allprop").is_some() {
-            let inc = root.child(DAV, "include").map(|i| i.children.iter().map(Element::qname).collect());
+            let inc = root
+                .child(DAV, "include")
+                .map(|i| i.children.iter().map(Element::qname).collect());
             return Ok(PropFind::AllProp(inc.unwrap_or_default()));
         }
         Err(ProtoError::Invalid("propfind without prop, propname or allprop".into()))
@@ -60,7 +65,10 @@ pub enum PatchOp {
 pub fn parse_proppatch(body: &[u8]) -> Result<Vec<PatchOp>, ProtoError> {
     let root = Element::parse(body)?;
     if !root.is(DAV, "propertyupdate") {
-        return Err(ProtoError::Invalid(format!("expected DAV:propertyupdate, got {}", root.qname())));
+        return Err(ProtoError::Invalid(format!(
+            "expected DAV:propertyupdate, got {}",
+            root.qname()
+        )));
     }
     let mut ops = Vec::new();
     for c in &root.children {
@@ -70,7 +78,11 @@ pub fn parse_proppatch(body: &[u8]) -> Result<Vec<PatchOp>, ProtoError> {
         }
         for p in c.children_named(DAV, "prop") {
             for prop in &p.children {
-                ops.push(if set { PatchOp::Set(prop.qname(), prop.clone()) } else { PatchOp::Remove(prop.qname()) });
+                ops.push(if set {
+                    PatchOp::Set(prop.qname(), prop.clone())
+                } else {
+                    PatchOp::Remove(prop.qname())
+                });
             }
         }
     }
@@ -97,7 +109,10 @@ impl MkCol {
         }
         let root = Element::parse(body)?;
         if !root.is(DAV, "mkcol") && !root.is(CALDAV, "mkcalendar") {
-            return Err(ProtoError::Invalid(format!("expected mkcol or mkcalendar, got {}", root.qname())));
+            return Err(ProtoError::Invalid(format!(
+                "expected mkcol or mkcalendar, got {}",
+                root.qname()
+            )));
         }
         let mut out = MkCol::default();
         for s in root.children_named(DAV, "set") {
@@ -209,31 +224,68 @@ impl Report {
     pub fn parse(body: &[u8]) -> Result<Self, ProtoError> {
         let root = Element::parse(body)?;
         let props = || report_props(&root);
-        let hrefs = || root.children_named(DAV, "href").map(|h| h.text.trim().to_owned()).collect();
+        let hrefs = || {
+            root.children_named(DAV, "href")
+                .map(|h| h.text.trim().to_owned())
+                .collect()
+        };
         Ok(match (root.ns.as_str(), root.name.as_str()) {
             (DAV, "sync-collection") => {
-                let token = root.child(DAV, "sync-token").map(|t| t.text.trim().to_owned()).filter(|t| !t.is_empty());
-                let infinite = root.child(DAV, "sync-level").is_some_and(|l| l.text.trim() == "infinite");
-                let limit = root.child(DAV, "limit").and_then(|l| l.child(DAV, "nresults")).map(nresults).transpose()?;
-                Report::SyncCollection { token, infinite, limit, props: props()? }
+                let token = root
+                    .child(DAV, "sync-token")
+                    .map(|t| t.text.trim().to_owned())
+                    .filter(|t| !t.is_empty());
+                let infinite = root
+                    .child(DAV, "sync-level")
+                    .is_some_and(|l| l.text.trim() == "infinite");
+                let limit = root
+                    .child(DAV, "limit")
+                    .and_then(|l| l.child(DAV, "nresults"))
+                    .map(nresults)
+                    .transpose()?;
+                Report::SyncCollection {
+                    token,
+                    infinite,
+                    limit,
+                    props: props()?,
+                }
             }
-            (CALDAV, "calendar-multiget") => Report::CalendarMultiget { props: props()?, hrefs: hrefs() },
-            (CARDDAV, "addressbook-multiget") => Report::AddressbookMultiget { props: props()?, hrefs: hrefs() },
+            (CALDAV, "calendar-multiget") => Report::CalendarMultiget {
+                props: props()?,
+                hrefs: hrefs(),
+            },
+            (CARDDAV, "addressbook-multiget") => Report::AddressbookMultiget {
+                props: props()?,
+                hrefs: hrefs(),
+            },
             (CALDAV, "calendar-query") => {
-                let filter = match root.child(CALDAV, "filter").and_then(|f| f.child(CALDAV, "comp-filter")) {
+                let filter = match root
+                    .child(CALDAV, "filter")
+                    .and_then(|f| f.child(CALDAV, "comp-filter"))
+                {
                     Some(cf) => Some(CompFilter::parse(cf)?),
                     None => None,
                 };
-                Report::CalendarQuery { props: props()?, filter }
+                Report::CalendarQuery {
+                    props: props()?,
+                    filter,
+                }
             }
             (CARDDAV, "addressbook-query") => {
                 let filter = match root.child(CARDDAV, "filter") {
                     Some(f) => CardFilter::parse(f)?,
                     None => CardFilter::default(),
                 };
-                let limit =
-                    root.child(CARDDAV, "limit").and_then(|l| l.child(CARDDAV, "nresults")).map(nresults).transpose()?;
-                Report::AddressbookQuery { props: props()?, filter, limit }
+                let limit = root
+                    .child(CARDDAV, "limit")
+                    .and_then(|l| l.child(CARDDAV, "nresults"))
+                    .map(nresults)
+                    .transpose()?;
+                Report::AddressbookQuery {
+                    props: props()?,
+                    filter,
+                    limit,
+                }
             }
             (CALDAV, "free-busy-query") => {
                 let tr = root
@@ -248,7 +300,10 @@ impl Report {
 }
 
 fn nresults(el: &Element) -> Result<usize, ProtoError> {
-    el.text.trim().parse().map_err(|_| ProtoError::Invalid(format!("bad nresults {:?}", el.text)))
+    el.text
+        .trim()
+        .parse()
+        .map_err(|_| ProtoError::Invalid(format!("bad nresults {:?}", el.text)))
 }
 
 fn time_range(el: &Element) -> Result<TimeRange, ProtoError> {
@@ -262,13 +317,19 @@ fn expand_items(el: &Element) -> Vec<ExpandItem> {
         .filter_map(|p| {
             let name = p.attr("name")?;
             let ns = p.attr("namespace").unwrap_or(DAV);
-            Some(ExpandItem { name: QName::new(ns, name), children: expand_items(p) })
+            Some(ExpandItem {
+                name: QName::new(ns, name),
+                children: expand_items(p),
+            })
         })
         .collect()
 }
 
 fn report_props(root: &Element) -> Result<ReportProps, ProtoError> {
-    let mut out = ReportProps { allprop: root.child(DAV, "allprop").is_some(), ..Default::default() };
+    let mut out = ReportProps {
+        allprop: root.child(DAV, "allprop").is_some(),
+        ..Default::default()
+    };
     let Some(prop) = root.child(DAV, "prop") else {
         return Ok(out);
     };
@@ -300,17 +361,29 @@ mod tests {
     fn propfind_forms() {
         assert_eq!(PropFind::parse(b"").unwrap(), PropFind::AllProp(vec![]));
         let b = br#"<propfind xmlns="DAV:"><allprop/><include><supported-report-set/></include></propfind>"#;
-        assert_eq!(PropFind::parse(b).unwrap(), PropFind::AllProp(vec![QName::dav("supported-report-set")]));
-        assert_eq!(PropFind::parse(br#"<propfind xmlns="DAV:"><propname/></propfind>"#).unwrap(), PropFind::PropName);
+        assert_eq!(
+            PropFind::parse(b).unwrap(),
+            PropFind::AllProp(vec![QName::dav("supported-report-set")])
+        );
+        assert_eq!(
+            PropFind::parse(br#"<propfind xmlns="DAV:"><propname/></propfind>"#).unwrap(),
+            PropFind::PropName
+        );
         assert!(PropFind::parse(br#"<x xmlns="DAV:"/>"#).is_err());
     }
 
     #[test]
     fn sync_collection_and_multiget() {
-        let b = br#"<d:sync-collection xmlns:d="DAV:"><d:sync-token>http://x/1</d:sync-token><d:sync-level>1</d:sync-level>
+        let b =
+            br#"<d:sync-collection xmlns:d="DAV:"><d:sync-token>http://x/1</d:sync-token><d:sync-level>1</d:sync-level>
             <d:limit><d:nresults>5</d:nresults></d:limit><d:prop><d:getetag/></d:prop></d:sync-collection>"#;
         match Report::parse(b).unwrap() {
-            Report::SyncCollection { token, limit, props, infinite } => {
+            Report::SyncCollection {
+                token,
+                limit,
+                props,
+                infinite,
+            } => {
                 assert_eq!(token.as_deref(), Some("http://x/1"));
                 assert_eq!(limit, Some(5));
                 assert!(!infinite);
@@ -318,7 +391,8 @@ mod tests {
             }
             r => panic!("{r:?}"),
         }
-        let b = br#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data>
+        let b =
+            br#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data>
             <c:expand start="20060103T000000Z" end="20060105T000000Z"/></c:calendar-data></d:prop>
             <d:href>/a%40b/x.ics</d:href></c:calendar-multiget>"#;
         match Report::parse(b).unwrap() {

@@ -29,15 +29,27 @@ pub enum Node {
 impl Node {
     /// An empty element.
     pub fn empty(name: QName) -> Node {
-        Node::El { name, attrs: Vec::new(), children: Vec::new() }
+        Node::El {
+            name,
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
     }
     /// An element holding only text.
     pub fn text_el(name: QName, text: impl Into<String>) -> Node {
-        Node::El { name, attrs: Vec::new(), children: vec![Node::Text(text.into())] }
+        Node::El {
+            name,
+            attrs: Vec::new(),
+            children: vec![Node::Text(text.into())],
+        }
     }
     /// An element with children.
     pub fn el(name: QName, children: Vec<Node>) -> Node {
-        Node::El { name, attrs: Vec::new(), children }
+        Node::El {
+            name,
+            attrs: Vec::new(),
+            children,
+        }
     }
     /// An element with attributes and no children.
     pub fn with_attrs(name: QName, attrs: &[(&str, &str)]) -> Node {
@@ -136,11 +148,17 @@ pub enum ResponseBody {
 impl Response {
     /// A response carrying properties.
     pub fn with_props(href: impl Into<String>, props: PropStat) -> Self {
-        Self { href: href.into(), body: ResponseBody::Props(props) }
+        Self {
+            href: href.into(),
+            body: ResponseBody::Props(props),
+        }
     }
     /// A response carrying only a status.
     pub fn with_status(href: impl Into<String>, status: u16) -> Self {
-        Self { href: href.into(), body: ResponseBody::Status(status) }
+        Self {
+            href: href.into(),
+            body: ResponseBody::Status(status),
+        }
     }
 }
 
@@ -328,7 +346,14 @@ pub fn status_line(code: u16) -> String {
 pub fn error_body(condition: &QName, children: Vec<Node>, message: Option<&str>) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let root = tag(&QName::dav("error"), &mut out, true);
-    write_node(&mut out, &Node::El { name: condition.clone(), attrs: Vec::new(), children });
+    write_node(
+        &mut out,
+        &Node::El {
+            name: condition.clone(),
+            attrs: Vec::new(),
+            children,
+        },
+    );
     if let Some(m) = message {
         write_node(&mut out, &Node::text_el(QName::new(MESSAGE_NS, "message"), m));
     }
@@ -348,8 +373,14 @@ mod tests {
         let mut ps = PropStat::default();
         ps.ok(QName::dav("displayname"), Value::text("A & B"));
         ps.not_found(QName::new("urn:x", "weird"));
-        ps.ok(QName::dav("resourcetype"), Value::Nodes(vec![Node::empty(QName::dav("collection"))]));
-        let mut ms = MultiStatus { sync_token: Some("http://x/sync/1".into()), ..Default::default() };
+        ps.ok(
+            QName::dav("resourcetype"),
+            Value::Nodes(vec![Node::empty(QName::dav("collection"))]),
+        );
+        let mut ms = MultiStatus {
+            sync_token: Some("http://x/sync/1".into()),
+            ..Default::default()
+        };
         ms.push(Response::with_props("/a%20b/", ps));
         ms.push(Response::with_status("/gone.ics", 404));
         let xml = ms.render();
@@ -363,13 +394,21 @@ mod tests {
         assert_eq!(props.len(), 2);
         let p = props[0].child("DAV:", "prop").unwrap();
         assert_eq!(p.child("DAV:", "displayname").unwrap().text, "A & B");
-        assert!(props[1].child("DAV:", "prop").unwrap().child("urn:x", "weird").is_some());
+        assert!(props[1]
+            .child("DAV:", "prop")
+            .unwrap()
+            .child("urn:x", "weird")
+            .is_some());
         assert_eq!(el.child("DAV:", "sync-token").unwrap().text, "http://x/sync/1");
     }
 
     #[test]
     fn error_body_parses() {
-        let b = error_body(&QName::caldav("no-uid-conflict"), vec![Node::href("/c/x.ics")], Some("uid <1>"));
+        let b = error_body(
+            &QName::caldav("no-uid-conflict"),
+            vec![Node::href("/c/x.ics")],
+            Some("uid <1>"),
+        );
         let el = Element::parse(b.as_bytes()).unwrap();
         let c = el.child(crate::names::CALDAV, "no-uid-conflict").unwrap();
         assert_eq!(c.child("DAV:", "href").unwrap().text, "/c/x.ics");

@@ -37,7 +37,10 @@ pub fn parse_utc(s: &str) -> Result<i64, ProtoError> {
     let t = s.trim();
     let t = t.strip_suffix('Z').unwrap_or(t);
     let num = |a: usize, b: usize| -> Result<i64, ProtoError> {
-        t.get(a..b).filter(|x| x.bytes().all(|c| c.is_ascii_digit())).and_then(|x| x.parse().ok()).ok_or_else(bad)
+        t.get(a..b)
+            .filter(|x| x.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|x| x.parse().ok())
+            .ok_or_else(bad)
     };
     if t.len() != 8 && t.len() != 15 {
         return Err(bad());
@@ -76,13 +79,20 @@ pub fn format_date(ts: i64) -> String {
 /// Formats Unix seconds as an RFC 1123 HTTP date (`getlastmodified`, `Last-Modified`).
 pub fn format_http_date(ts: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let days = ts.div_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let s = ts.rem_euclid(86_400);
     let wd = DAYS.get(days.rem_euclid(7) as usize).copied().unwrap_or("Thu");
     let mn = MONTHS.get((m as usize).saturating_sub(1)).copied().unwrap_or("Jan");
-    format!("{wd}, {d:02} {mn} {y:04} {:02}:{:02}:{:02} GMT", s / 3600, (s / 60) % 60, s % 60)
+    format!(
+        "{wd}, {d:02} {mn} {y:04} {:02}:{:02}:{:02} GMT",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
 }
 
 #[cfg(test)]

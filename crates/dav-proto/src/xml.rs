@@ -44,7 +44,9 @@ impl Element {
         let mut stack: Vec<Element> = Vec::new();
         let mut count = 0usize;
         loop {
-            let (res, ev) = reader.read_resolved_event().map_err(|e| ProtoError::Xml(e.to_string()))?;
+            let (res, ev) = reader
+                .read_resolved_event()
+                .map_err(|e| ProtoError::Xml(e.to_string()))?;
             match ev {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     count += 1;
@@ -73,10 +75,19 @@ impl Element {
                             continue;
                         }
                         let local = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-                        let value = a.unescape_value().map_err(|e| ProtoError::Xml(e.to_string()))?.into_owned();
+                        let value = a
+                            .unescape_value()
+                            .map_err(|e| ProtoError::Xml(e.to_string()))?
+                            .into_owned();
                         attrs.push((local, value));
                     }
-                    let el = Element { ns, name, attrs, children: Vec::new(), text: String::new() };
+                    let el = Element {
+                        ns,
+                        name,
+                        attrs,
+                        children: Vec::new(),
+                        text: String::new(),
+                    };
                     if matches!(ev, Event::Empty(_)) {
                         match stack.last_mut() {
                             Some(parent) => parent.children.push(el),
@@ -196,8 +207,10 @@ mod tests {
 
     #[test]
     fn parses_namespaces_and_text() {
-        let el = Element::parse(br#"<?xml version="1.0"?><a:x xmlns:a="DAV:" xmlns="urn:y"><b k="v &amp; w">t&lt;</b><a:c/></a:x>"#)
-            .unwrap();
+        let el = Element::parse(
+            br#"<?xml version="1.0"?><a:x xmlns:a="DAV:" xmlns="urn:y"><b k="v &amp; w">t&lt;</b><a:c/></a:x>"#,
+        )
+        .unwrap();
         assert!(el.is("DAV:", "x"));
         assert_eq!(el.children[0].ns, "urn:y");
         assert_eq!(el.children[0].attr("k"), Some("v & w"));

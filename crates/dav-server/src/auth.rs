@@ -18,7 +18,9 @@ pub struct AuthCache {
 impl AuthCache {
     /// A cache whose entries live for `ttl`.
     pub fn new(ttl: Duration) -> Self {
-        AuthCache { cache: Cache::builder().time_to_live(ttl).max_capacity(10_000).build() }
+        AuthCache {
+            cache: Cache::builder().time_to_live(ttl).max_capacity(10_000).build(),
+        }
     }
 
     /// Verifies an `Authorization` header value and returns the canonical user.

@@ -236,7 +236,11 @@ pub trait Backend: Send + Sync + 'static {
     fn principal(&self, user: &str) -> impl Future<Output = BackendResult<PrincipalInfo>> + Send;
 
     /// The collections of one home, in the order clients should see them (main folder first).
-    fn list_collections(&self, user: &str, home: Home) -> impl Future<Output = BackendResult<Vec<CollectionInfo>>> + Send;
+    fn list_collections(
+        &self,
+        user: &str,
+        home: Home,
+    ) -> impl Future<Output = BackendResult<Vec<CollectionInfo>>> + Send;
 
     /// One collection by id (`NotFound` if absent).
     fn collection(&self, user: &str, id: &str) -> impl Future<Output = BackendResult<CollectionInfo>> + Send;

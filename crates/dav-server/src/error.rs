@@ -47,7 +47,12 @@ pub enum DavError {
 impl DavError {
     /// A condition error.
     pub fn condition(status: StatusCode, condition: QName, message: impl Into<String>) -> Self {
-        DavError::Condition { status, condition, children: Vec::new(), message: message.into() }
+        DavError::Condition {
+            status,
+            condition,
+            children: Vec::new(),
+            message: message.into(),
+        }
     }
 
     /// Converts into the HTTP response (the only place errors become HTTP).
@@ -55,7 +60,12 @@ impl DavError {
         let mut b = Response::builder();
         let (status, body) = match self {
             DavError::Status(s) => (s, Bytes::new()),
-            DavError::Condition { status, condition, children, message } => {
+            DavError::Condition {
+                status,
+                condition,
+                children,
+                message,
+            } => {
                 b = b.header(header::CONTENT_TYPE, "application/xml; charset=utf-8");
                 (status, Bytes::from(error_body(&condition, children, Some(&message))))
             }
@@ -64,21 +74,29 @@ impl DavError {
                 (StatusCode::BAD_REQUEST, Bytes::from(m))
             }
             DavError::Unauthorized => {
-                b = b.header(header::WWW_AUTHENTICATE, format!("Basic realm=\"{realm}\", charset=\"UTF-8\""));
+                b = b.header(
+                    header::WWW_AUTHENTICATE,
+                    format!("Basic realm=\"{realm}\", charset=\"UTF-8\""),
+                );
                 (StatusCode::UNAUTHORIZED, Bytes::from_static(b"authentication required"))
             }
             DavError::Unavailable(retry) => {
                 if let Some(r) = retry {
                     b = b.header(header::RETRY_AFTER, r.as_secs().max(1).to_string());
                 }
-                (StatusCode::SERVICE_UNAVAILABLE, Bytes::from_static(b"upstream unavailable, retry later"))
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Bytes::from_static(b"upstream unavailable, retry later"),
+                )
             }
             DavError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from_static(b"internal error"))
             }
         };
-        b.status(status).body(Full::new(body)).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+        b.status(status)
+            .body(Full::new(body))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
     }
 }
 
@@ -87,11 +105,15 @@ impl From<BackendError> for DavError {
         match e {
             BackendError::NotFound => DavError::Status(StatusCode::NOT_FOUND),
             BackendError::PreconditionFailed => DavError::Status(StatusCode::PRECONDITION_FAILED),
-            BackendError::Conflict(m) => DavError::condition(StatusCode::CONFLICT, QName::dav("resource-must-be-null"), m),
-            BackendError::UpstreamUnavailable { retry_after } => DavError::Unavailable(retry_after),
-            BackendError::Rejected { reason } => {
-                DavError::condition(StatusCode::FORBIDDEN, QName::dav("need-privileges"), format!("rejected upstream: {reason}"))
+            BackendError::Conflict(m) => {
+                DavError::condition(StatusCode::CONFLICT, QName::dav("resource-must-be-null"), m)
             }
+            BackendError::UpstreamUnavailable { retry_after } => DavError::Unavailable(retry_after),
+            BackendError::Rejected { reason } => DavError::condition(
+                StatusCode::FORBIDDEN,
+                QName::dav("need-privileges"),
+                format!("rejected upstream: {reason}"),
+            ),
             BackendError::NotRepresentable { reason } => DavError::condition(
                 StatusCode::FORBIDDEN,
                 QName::caldav("valid-calendar-object-resource"),
@@ -104,9 +126,11 @@ impl From<BackendError> for DavError {
                 children: Vec::new(),
                 message: format!("uid already used by {name}"),
             },
-            BackendError::InvalidSyncToken => {
-                DavError::condition(StatusCode::FORBIDDEN, QName::dav("valid-sync-token"), "unknown or expired sync token")
-            }
+            BackendError::InvalidSyncToken => DavError::condition(
+                StatusCode::FORBIDDEN,
+                QName::dav("valid-sync-token"),
+                "unknown or expired sync token",
+            ),
             BackendError::Internal(m) => DavError::Internal(m),
         }
     }

@@ -52,7 +52,10 @@ pub struct MemoryBackend {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The strong ETag of a body: 32 hex digits of its SHA-256.
@@ -74,7 +77,9 @@ fn render(body: &str, format: Format) -> String {
         Format::VCard3 => VCardVersion::V3_0,
         Format::VCard4 => VCardVersion::V4_0,
     };
-    let Ok(card) = VCard::parse(body) else { return body.to_owned() };
+    let Ok(card) = VCard::parse(body) else {
+        return body.to_owned();
+    };
     if card.version() == Some(want) {
         return body.to_owned();
     }
@@ -121,9 +126,20 @@ impl MemoryBackend {
         let principal = PrincipalInfo {
             user: user.to_owned(),
             display_name: user.to_owned(),
-            emails: if user.contains('@') { vec![user.to_owned()] } else { Vec::new() },
+            emails: if user.contains('@') {
+                vec![user.to_owned()]
+            } else {
+                Vec::new()
+            },
         };
-        st.users.insert(user.to_owned(), User { password: password.to_owned(), principal, collections });
+        st.users.insert(
+            user.to_owned(),
+            User {
+                password: password.to_owned(),
+                principal,
+                collections,
+            },
+        );
     }
 
     /// Forgets change history up to the current sequence of every collection of `user`, so
@@ -142,11 +158,20 @@ impl MemoryBackend {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn with_coll<T>(&self, user: &str, id: &str, f: impl FnOnce(&mut Coll, &mut u64) -> BackendResult<T>) -> BackendResult<T> {
+    fn with_coll<T>(
+        &self,
+        user: &str,
+        id: &str,
+        f: impl FnOnce(&mut Coll, &mut u64) -> BackendResult<T>,
+    ) -> BackendResult<T> {
         let mut st = self.lock();
         let State { clock, users } = &mut *st;
         let u = users.get_mut(user).ok_or(BackendError::NotFound)?;
-        let c = u.collections.iter_mut().find(|c| c.info.id == id).ok_or(BackendError::NotFound)?;
+        let c = u
+            .collections
+            .iter_mut()
+            .find(|c| c.info.id == id)
+            .ok_or(BackendError::NotFound)?;
         f(c, clock)
     }
 }
@@ -154,7 +179,12 @@ impl MemoryBackend {
 fn meta(name: &str, item: &Item, format: Format) -> (ResourceMeta, String) {
     let body = render(&item.body, format);
     (
-        ResourceMeta { name: name.to_owned(), etag: etag_of(&body), last_modified: item.modified, size: body.len() as u64 },
+        ResourceMeta {
+            name: name.to_owned(),
+            etag: etag_of(&body),
+            last_modified: item.modified,
+            size: body.len() as u64,
+        },
         body,
     )
 }
@@ -194,7 +224,11 @@ impl Backend for MemoryBackend {
     }
 
     async fn principal(&self, user: &str) -> BackendResult<PrincipalInfo> {
-        self.lock().users.get(user).map(|u| u.principal.clone()).ok_or(BackendError::NotFound)
+        self.lock()
+            .users
+            .get(user)
+            .map(|u| u.principal.clone())
+            .ok_or(BackendError::NotFound)
     }
 
     async fn list_collections(&self, user: &str, home: Home) -> BackendResult<Vec<CollectionInfo>> {
@@ -212,7 +246,9 @@ impl Backend for MemoryBackend {
     }
 
     async fn list_resources(&self, user: &str, collection: &str, format: Format) -> BackendResult<Vec<ResourceMeta>> {
-        self.with_coll(user, collection, |c, _| Ok(c.items.iter().map(|(n, i)| meta(n, i, format).0).collect()))
+        self.with_coll(user, collection, |c, _| {
+            Ok(c.items.iter().map(|(n, i)| meta(n, i, format).0).collect())
+        })
     }
 
     async fn get_resources(
@@ -256,7 +292,10 @@ impl Backend for MemoryBackend {
                 .map(|(n, seq)| (*seq, n))
                 .collect();
             touched.sort();
-            let mut out = ChangeSet { seq: c.info.seq, ..Default::default() };
+            let mut out = ChangeSet {
+                seq: c.info.seq,
+                ..Default::default()
+            };
             if let Some(l) = limit {
                 if touched.len() > l {
                     out.truncated = true;
@@ -288,7 +327,11 @@ impl Backend for MemoryBackend {
                 (WriteCondition::MustNotExist, Some(_)) => return Err(BackendError::PreconditionFailed),
                 (WriteCondition::IfMatch(_), None) => return Err(BackendError::PreconditionFailed),
                 (WriteCondition::IfMatch(e), Some(i)) => {
-                    let fmt = if c.info.kind.is_calendar() { Format::ICalendar } else { Format::VCard3 };
+                    let fmt = if c.info.kind.is_calendar() {
+                        Format::ICalendar
+                    } else {
+                        Format::VCard3
+                    };
                     let cur3 = meta(name, i, fmt).0.etag;
                     let cur4 = meta(name, i, Format::VCard4).0.etag;
                     if *e != cur3 && *e != cur4 {
@@ -298,25 +341,52 @@ impl Backend for MemoryBackend {
                 _ => {}
             }
             let uid = uid_of(body);
-            if let Some((other, _)) = c.items.iter().find(|(n, i)| n.as_str() != name && i.uid == uid && !uid.is_empty()) {
+            if let Some((other, _)) = c
+                .items
+                .iter()
+                .find(|(n, i)| n.as_str() != name && i.uid == uid && !uid.is_empty())
+            {
                 return Err(BackendError::UidConflict { name: other.clone() });
             }
             let created = existing.is_none();
             *clock += 1;
             c.info.seq = *clock;
             c.log.insert(name.to_owned(), *clock);
-            c.items.insert(name.to_owned(), Item { body: body.to_owned(), uid, modified: now() });
-            let default = if c.info.kind.is_calendar() { Format::ICalendar } else { Format::VCard3 };
+            c.items.insert(
+                name.to_owned(),
+                Item {
+                    body: body.to_owned(),
+                    uid,
+                    modified: now(),
+                },
+            );
+            let default = if c.info.kind.is_calendar() {
+                Format::ICalendar
+            } else {
+                Format::VCard3
+            };
             let served = render(body, default);
-            Ok(PutOutcome { etag: etag_of(&served), created, stored_as_sent: served == body })
+            Ok(PutOutcome {
+                etag: etag_of(&served),
+                created,
+                stored_as_sent: served == body,
+            })
         })
     }
 
-    async fn delete_resource(&self, user: &str, collection: &str, name: &str, if_match: Option<&str>) -> BackendResult<()> {
+    async fn delete_resource(
+        &self,
+        user: &str,
+        collection: &str,
+        name: &str,
+        if_match: Option<&str>,
+    ) -> BackendResult<()> {
         self.with_coll(user, collection, |c, clock| {
             let item = c.items.get(name).ok_or(BackendError::NotFound)?;
             if let Some(e) = if_match {
-                let ok = [Format::ICalendar, Format::VCard3, Format::VCard4].iter().any(|f| meta(name, item, *f).0.etag == e);
+                let ok = [Format::ICalendar, Format::VCard3, Format::VCard4]
+                    .iter()
+                    .any(|f| meta(name, item, *f).0.etag == e);
                 if !ok {
                     return Err(BackendError::PreconditionFailed);
                 }
@@ -355,7 +425,12 @@ impl Backend for MemoryBackend {
             dead_props: BTreeMap::new(),
         };
         apply_patch(&mut info, props);
-        u.collections.push(Coll { info: info.clone(), born: *clock, items: BTreeMap::new(), log: BTreeMap::new() });
+        u.collections.push(Coll {
+            info: info.clone(),
+            born: *clock,
+            items: BTreeMap::new(),
+            log: BTreeMap::new(),
+        });
         Ok(info)
     }
 

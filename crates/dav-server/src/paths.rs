@@ -88,7 +88,11 @@ pub fn parse(path: &str) -> Option<Target> {
         ["principals"] => Target::Principals,
         ["principals", u] => Target::Principal((*u).to_owned()),
         [h, rest @ ..] if *h == "calendars" || *h == "addressbooks" => {
-            let home = if *h == "calendars" { Home::Calendars } else { Home::AddressBooks };
+            let home = if *h == "calendars" {
+                Home::Calendars
+            } else {
+                Home::AddressBooks
+            };
             match rest {
                 [u] => Target::Home(home, (*u).to_owned()),
                 [u, c] => Target::Collection(home, (*u).to_owned(), (*c).to_owned()),
@@ -147,7 +151,11 @@ impl Hrefs {
             }
             None => href,
         };
-        let path = if self.prefix.is_empty() { path } else { path.strip_prefix(self.prefix.as_str())? };
+        let path = if self.prefix.is_empty() {
+            path
+        } else {
+            path.strip_prefix(self.prefix.as_str())?
+        };
         parse(if path.is_empty() { "/" } else { path })
     }
 }
@@ -171,7 +179,12 @@ mod tests {
         assert_eq!(parse("/principals/a@b.c"), Some(Target::Principal("a@b.c".into())));
         assert_eq!(
             parse("/calendars/a@b/work/x%20y.ics"),
-            Some(Target::Resource(Home::Calendars, "a@b".into(), "work".into(), "x y.ics".into()))
+            Some(Target::Resource(
+                Home::Calendars,
+                "a@b".into(),
+                "work".into(),
+                "x y.ics".into()
+            ))
         );
         assert_eq!(parse("/calendars/a/../b/"), None);
         assert_eq!(parse("/calendars/a/b/c/d"), None);
@@ -184,7 +197,10 @@ mod tests {
         let r = h.resource(Home::Calendars, "a@b", "c 1", "x.ics");
         assert_eq!(r, "/dav/calendars/a@b/c%201/x.ics");
         assert_eq!(h.resolve(&r), parse("/calendars/a@b/c%201/x.ics"));
-        assert_eq!(h.resolve("https://h:8443/dav/principals/u/"), Some(Target::Principal("u".into())));
+        assert_eq!(
+            h.resolve("https://h:8443/dav/principals/u/"),
+            Some(Target::Principal("u".into()))
+        );
         assert_eq!(h.resolve("/elsewhere/principals/u/"), None);
     }
 }

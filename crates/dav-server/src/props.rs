@@ -126,7 +126,12 @@ pub fn allprop_names(node: &DavNode<'_>) -> Vec<QName> {
             Prop::CalendarOrder,
             Prop::CalendarDescription,
         ],
-        DavNode::Collection(_) => &[Prop::ResourceType, Prop::DisplayName, Prop::GetCtag, Prop::AddressbookDescription],
+        DavNode::Collection(_) => &[
+            Prop::ResourceType,
+            Prop::DisplayName,
+            Prop::GetCtag,
+            Prop::AddressbookDescription,
+        ],
         DavNode::Resource(..) => &[
             Prop::ResourceType,
             Prop::GetEtag,
@@ -135,7 +140,10 @@ pub fn allprop_names(node: &DavNode<'_>) -> Vec<QName> {
             Prop::GetLastModified,
         ],
     };
-    list.iter().chain(std::iter::once(&Prop::CurrentUserPrincipal)).map(|p| q(*p)).collect()
+    list.iter()
+        .chain(std::iter::once(&Prop::CurrentUserPrincipal))
+        .map(|p| q(*p))
+        .collect()
 }
 
 fn privileges(write: bool, bind: bool) -> Value {
@@ -146,7 +154,11 @@ fn privileges(write: bool, bind: bool) -> Value {
     if bind {
         v.extend(["bind", "unbind"]);
     }
-    Value::Nodes(v.into_iter().map(|p| Node::el(QName::dav("privilege"), vec![Node::empty(QName::dav(p))])).collect())
+    Value::Nodes(
+        v.into_iter()
+            .map(|p| Node::el(QName::dav("privilege"), vec![Node::empty(QName::dav(p))]))
+            .collect(),
+    )
 }
 
 fn reports(names: &[(&str, &str)]) -> Value {
@@ -190,7 +202,11 @@ pub fn value(pc: &PropCtx<'_>, node: &DavNode<'_>, name: &QName, data: Option<&D
     match node {
         DavNode::Root | DavNode::Principals => match prop {
             Prop::ResourceType => Some(rtype(&[(DAV, "collection")])),
-            Prop::DisplayName => Some(Value::text(if matches!(node, DavNode::Root) { "easdav" } else { "principals" })),
+            Prop::DisplayName => Some(Value::text(if matches!(node, DavNode::Root) {
+                "easdav"
+            } else {
+                "principals"
+            })),
             Prop::CurrentUserPrivilegeSet => Some(privileges(false, false)),
             _ => None,
         },
@@ -201,7 +217,10 @@ pub fn value(pc: &PropCtx<'_>, node: &DavNode<'_>, name: &QName, data: Option<&D
             Prop::CalendarHomeSet => Some(Value::href(h.home(Home::Calendars, pc.user))),
             Prop::AddressbookHomeSet => Some(Value::href(h.home(Home::AddressBooks, pc.user))),
             Prop::CalendarUserAddressSet => Some(Value::hrefs(
-                p.emails.iter().map(|e| format!("mailto:{e}")).chain(std::iter::once(h.principal(pc.user))),
+                p.emails
+                    .iter()
+                    .map(|e| format!("mailto:{e}"))
+                    .chain(std::iter::once(h.principal(pc.user))),
             )),
             Prop::CurrentUserPrivilegeSet => Some(privileges(false, false)),
             Prop::SupportedReportSet => Some(reports(&[(DAV, "expand-property")])),
@@ -263,19 +282,37 @@ fn collection_value(pc: &PropCtx<'_>, c: &CollectionInfo, prop: Prop, name: &QNa
                 (DAV, "expand-property"),
             ])
         } else {
-            reports(&[(CARDDAV, "addressbook-multiget"), (CARDDAV, "addressbook-query"), (DAV, "sync-collection"), (DAV, "expand-property")])
+            reports(&[
+                (CARDDAV, "addressbook-multiget"),
+                (CARDDAV, "addressbook-query"),
+                (DAV, "sync-collection"),
+                (DAV, "expand-property"),
+            ])
         }),
         Prop::SupportedCalendarComponentSet if cal => {
-            let comp = if c.kind == CollectionKind::Tasks { "VTODO" } else { "VEVENT" };
-            Some(Value::Nodes(vec![Node::with_attrs(QName::caldav("comp"), &[("name", comp)])]))
+            let comp = if c.kind == CollectionKind::Tasks {
+                "VTODO"
+            } else {
+                "VEVENT"
+            };
+            Some(Value::Nodes(vec![Node::with_attrs(
+                QName::caldav("comp"),
+                &[("name", comp)],
+            )]))
         }
         Prop::SupportedCalendarData if cal => Some(Value::Nodes(vec![Node::with_attrs(
             QName::caldav("calendar-data"),
             &[("content-type", "text/calendar"), ("version", "2.0")],
         )])),
         Prop::SupportedAddressData if !cal => Some(Value::Nodes(vec![
-            Node::with_attrs(QName::carddav("address-data-type"), &[("content-type", "text/vcard"), ("version", "3.0")]),
-            Node::with_attrs(QName::carddav("address-data-type"), &[("content-type", "text/vcard"), ("version", "4.0")]),
+            Node::with_attrs(
+                QName::carddav("address-data-type"),
+                &[("content-type", "text/vcard"), ("version", "3.0")],
+            ),
+            Node::with_attrs(
+                QName::carddav("address-data-type"),
+                &[("content-type", "text/vcard"), ("version", "4.0")],
+            ),
         ])),
         Prop::CalMaxResourceSize if cal => Some(Value::text(pc.max_size.to_string())),
         Prop::CardMaxResourceSize if !cal => Some(Value::text(pc.max_size.to_string())),

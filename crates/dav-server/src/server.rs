@@ -30,7 +30,9 @@ pub struct DavServer<B: Backend> {
 
 impl<B: Backend> Clone for DavServer<B> {
     fn clone(&self) -> Self {
-        DavServer { inner: Arc::clone(&self.inner) }
+        DavServer {
+            inner: Arc::clone(&self.inner),
+        }
     }
 }
 
@@ -67,7 +69,9 @@ impl<B: Backend> DavServer<B> {
     /// Builds the service.
     pub fn new(backend: Arc<B>, cfg: DavConfig) -> Self {
         let auth = AuthCache::new(cfg.auth_cache_ttl);
-        DavServer { inner: Arc::new(Inner { backend, cfg, auth }) }
+        DavServer {
+            inner: Arc::new(Inner { backend, cfg, auth }),
+        }
     }
 
     /// Serves connections from `listener` until the task is dropped (HTTP/1.1 and HTTP/2).
@@ -121,7 +125,9 @@ impl<B: Backend> DavServer<B> {
         let hrefs = Hrefs { prefix };
         let raw_path = parts.uri.path().to_owned();
         let mount = cfg.mount_prefix.trim_end_matches('/');
-        let rel = raw_path.strip_prefix(mount).ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
+        let rel = raw_path
+            .strip_prefix(mount)
+            .ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
         let rel = if rel.is_empty() { "/" } else { rel };
         if !rel.starts_with('/') {
             return Err(DavError::Status(StatusCode::NOT_FOUND));
@@ -156,7 +162,8 @@ impl<B: Backend> DavServer<B> {
             "MKCALENDAR" | "MKCOL" => method::mkcol::handle(&ctx, &target, &body, m == "MKCALENDAR").await,
             _ => {
                 let mut r = empty(StatusCode::METHOD_NOT_ALLOWED);
-                r.headers_mut().insert(header::ALLOW, http::HeaderValue::from_static(ALLOW));
+                r.headers_mut()
+                    .insert(header::ALLOW, http::HeaderValue::from_static(ALLOW));
                 Ok(r)
             }
         }
@@ -173,7 +180,9 @@ fn own_target(t: Target, user: &str) -> DavResult<Target> {
         Target::Home(h, u) if same(&u) => Target::Home(h, user.to_owned()),
         Target::Collection(h, u, c) if same(&u) => Target::Collection(h, user.to_owned(), c),
         Target::Resource(h, u, c, n) if same(&u) => Target::Resource(h, user.to_owned(), c, n),
-        Target::Principal(_) | Target::Home(..) | Target::Collection(..) | Target::Resource(..) => return Err(not_yours()),
+        Target::Principal(_) | Target::Home(..) | Target::Collection(..) | Target::Resource(..) => {
+            return Err(not_yours())
+        }
         other => other,
     })
 }
@@ -209,9 +218,16 @@ pub fn origin(cfg: &DavConfig, headers: &HeaderMap, peer: SocketAddr) -> (String
         let first = v.split(',').next()?.trim();
         (!first.is_empty()).then(|| first.to_owned())
     };
-    let scheme = fwd("x-forwarded-proto").filter(|s| s == "http" || s == "https").unwrap_or_else(|| "http".to_owned());
+    let scheme = fwd("x-forwarded-proto")
+        .filter(|s| s == "http" || s == "https")
+        .unwrap_or_else(|| "http".to_owned());
     let host = fwd("x-forwarded-host")
-        .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned))
+        .or_else(|| {
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "localhost".to_owned());
     let prefix = fwd("x-forwarded-prefix")
         .map(|p| format!("/{}", p.trim_matches('/')))
@@ -244,6 +260,9 @@ pub fn multistatus(xml: String) -> Response<Body> {
 pub fn xml_response(status: StatusCode, xml: String) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from(xml)));
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
     r
 }

@@ -19,9 +19,16 @@ async fn s0_01_well_known_redirects() {
         }
     }
     // Behind a trusted proxy with a path prefix.
-    let cfg = DavConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
+    let cfg = DavConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    };
     let t = T::with(cfg);
-    let fwd = [("x-forwarded-proto", "https"), ("x-forwarded-host", "cal.example.com"), ("x-forwarded-prefix", "/dav")];
+    let fwd = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "cal.example.com"),
+        ("x-forwarded-prefix", "/dav"),
+    ];
     let r = t.send("PROPFIND", "/.well-known/caldav", None, &fwd, "").await;
     assert_eq!(r.header("location"), Some("https://cal.example.com/dav/"));
     // Untrusted peers cannot steer the Location.
@@ -30,7 +37,10 @@ async fn s0_01_well_known_redirects() {
     let r = t2.send("GET", "/.well-known/carddav", None, &fwd, "").await;
     assert_eq!(r.header("location"), Some("http://dav.test:8080/"));
     // A configured public base URL wins.
-    let t3 = T::with(DavConfig { public_base_url: Some("https://pub.example:8443/x/".into()), ..Default::default() });
+    let t3 = T::with(DavConfig {
+        public_base_url: Some("https://pub.example:8443/x/".into()),
+        ..Default::default()
+    });
     let r = t3.send("GET", "/.well-known/caldav", None, &[], "").await;
     assert_eq!(r.header("location"), Some("https://pub.example:8443/x/"));
 }
@@ -39,7 +49,16 @@ async fn s0_01_well_known_redirects() {
 #[tokio::test]
 async fn s0_02_current_user_principal_everywhere() {
     let t = T::new();
-    for path in ["/", "/principals/", "/principals/alice@example.com/", "/calendars/alice%40example.com/", CAL, TASKS, BOOK, "/addressbooks/alice@example.com/"] {
+    for path in [
+        "/",
+        "/principals/",
+        "/principals/alice@example.com/",
+        "/calendars/alice%40example.com/",
+        CAL,
+        TASKS,
+        BOOK,
+        "/addressbooks/alice@example.com/",
+    ] {
         let r = t.propfind(path, "0", "<d:current-user-principal/>").await;
         assert_eq!(r.status, StatusCode::MULTI_STATUS, "{path}");
         let x = r.xml();
@@ -48,19 +67,40 @@ async fn s0_02_current_user_principal_everywhere() {
         assert_eq!(hrefs(cup), vec!["/principals/alice@example.com/".to_owned()]);
         assert!(resp[0].0.ends_with('/'), "collection href {} ends with /", resp[0].0);
     }
-    let r = t.propfind("/principals/alice@example.com/", "0", "<c:calendar-home-set/><cr:addressbook-home-set/><d:resourcetype/>").await;
+    let r = t
+        .propfind(
+            "/principals/alice@example.com/",
+            "0",
+            "<c:calendar-home-set/><cr:addressbook-home-set/><d:resourcetype/>",
+        )
+        .await;
     let x = r.xml();
     let resp = responses(&x);
-    assert_eq!(hrefs(prop(resp[0].1, C, "calendar-home-set").unwrap()), vec!["/calendars/alice@example.com/"]);
-    assert_eq!(hrefs(prop(resp[0].1, CR, "addressbook-home-set").unwrap()), vec!["/addressbooks/alice@example.com/"]);
-    assert!(prop(resp[0].1, D, "resourcetype").unwrap().child(D, "principal").is_some());
+    assert_eq!(
+        hrefs(prop(resp[0].1, C, "calendar-home-set").unwrap()),
+        vec!["/calendars/alice@example.com/"]
+    );
+    assert_eq!(
+        hrefs(prop(resp[0].1, CR, "addressbook-home-set").unwrap()),
+        vec!["/addressbooks/alice@example.com/"]
+    );
+    assert!(prop(resp[0].1, D, "resourcetype")
+        .unwrap()
+        .child(D, "principal")
+        .is_some());
 }
 
 // 3. OPTIONS on principal and homes: 200 with calendar-access and addressbook.
 #[tokio::test]
 async fn s0_03_options_dav_header() {
     let t = T::new();
-    for path in ["/", "/principals/alice@example.com/", "/calendars/alice@example.com/", "/addressbooks/alice@example.com/", CAL] {
+    for path in [
+        "/",
+        "/principals/alice@example.com/",
+        "/calendars/alice@example.com/",
+        "/addressbooks/alice@example.com/",
+        CAL,
+    ] {
         for user in [None, Some(ALICE)] {
             let r = t.send("OPTIONS", path, user, &[], "").await;
             assert_eq!(r.status, StatusCode::OK, "{path}");
@@ -79,20 +119,33 @@ async fn s0_03_options_dav_header() {
 #[tokio::test]
 async fn s0_04_one_home_each() {
     let t = T::new();
-    let r = t.propfind("/principals/alice@example.com/", "0", "<c:calendar-home-set/><cr:addressbook-home-set/>").await;
+    let r = t
+        .propfind(
+            "/principals/alice@example.com/",
+            "0",
+            "<c:calendar-home-set/><cr:addressbook-home-set/>",
+        )
+        .await;
     let x = r.xml();
     let resp = responses(&x);
     assert_eq!(hrefs(prop(resp[0].1, C, "calendar-home-set").unwrap()).len(), 1);
     assert_eq!(hrefs(prop(resp[0].1, CR, "addressbook-home-set").unwrap()).len(), 1);
-    let r = t.propfind("/calendars/alice@example.com/", "1", "<d:resourcetype/>").await;
+    let r = t
+        .propfind("/calendars/alice@example.com/", "1", "<d:resourcetype/>")
+        .await;
     let x = r.xml();
     let kids: Vec<String> = responses(&x).into_iter().map(|r| r.0).collect();
     assert_eq!(kids, vec!["/calendars/alice@example.com/", CAL, TASKS]);
-    let r = t.propfind("/addressbooks/alice@example.com/", "1", "<d:resourcetype/>").await;
+    let r = t
+        .propfind("/addressbooks/alice@example.com/", "1", "<d:resourcetype/>")
+        .await;
     let x = r.xml();
     let rs = responses(&x);
     assert_eq!(rs.len(), 2);
-    assert!(prop(rs[1].1, D, "resourcetype").unwrap().child(CR, "addressbook").is_some());
+    assert!(prop(rs[1].1, D, "resourcetype")
+        .unwrap()
+        .child(CR, "addressbook")
+        .is_some());
 }
 
 fn reports_of(resp: &dav_proto::xml::Element) -> Vec<String> {
@@ -100,7 +153,11 @@ fn reports_of(resp: &dav_proto::xml::Element) -> Vec<String> {
         .map(|s| {
             s.children
                 .iter()
-                .filter_map(|sr| sr.child(D, "report").and_then(|r| r.children.first()).map(|e| e.name.clone()))
+                .filter_map(|sr| {
+                    sr.child(D, "report")
+                        .and_then(|r| r.children.first())
+                        .map(|e| e.name.clone())
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -114,7 +171,11 @@ async fn s0_05_sync_collection_and_ctag() {
     for path in ["/calendars/alice@example.com/", CAL, TASKS, BOOK] {
         let r = t.propfind(path, "0", "<d:supported-report-set/>").await;
         let x = r.xml();
-        assert!(reports_of(responses(&x)[0].1).contains(&"sync-collection".to_owned()), "{path}: {}", r.body);
+        assert!(
+            reports_of(responses(&x)[0].1).contains(&"sync-collection".to_owned()),
+            "{path}: {}",
+            r.body
+        );
     }
     let ctag = |r: &Resp| prop(responses(&r.xml())[0].1, CS, "getctag").map(|e| e.text.clone());
     let before = ctag(&t.propfind(BOOK, "0", "<cs:getctag/>").await).unwrap();
@@ -124,11 +185,17 @@ async fn s0_05_sync_collection_and_ctag() {
     let after = ctag(&t.propfind(BOOK, "0", "<cs:getctag/>").await).unwrap();
     assert_ne!(before, after);
     let st = t.propfind(BOOK, "0", "<d:sync-token/>").await;
-    assert_eq!(prop(responses(&st.xml())[0].1, D, "sync-token").unwrap().text, after, "ctag equals sync-token");
+    assert_eq!(
+        prop(responses(&st.xml())[0].1, D, "sync-token").unwrap().text,
+        after,
+        "ctag equals sync-token"
+    );
 }
 
 async fn sync(t: &T, path: &str, token: &str, limit: Option<usize>, ua: &str) -> Resp {
-    let lim = limit.map(|l| format!("<d:limit><d:nresults>{l}</d:nresults></d:limit>")).unwrap_or_default();
+    let lim = limit
+        .map(|l| format!("<d:limit><d:nresults>{l}</d:nresults></d:limit>"))
+        .unwrap_or_default();
     let body = format!(
         r#"<d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>{lim}<d:prop><d:getetag/></d:prop></d:sync-collection>"#
     );
@@ -141,7 +208,12 @@ async fn sync(t: &T, path: &str, token: &str, limit: Option<usize>, ua: &str) ->
 async fn s0_06_sync_tokens() {
     let t = T::new();
     for i in 0..7 {
-        t.put(&format!("{CAL}e{i}.ics"), &event(&format!("e{i}"), "20240101T100000Z", ""), &[]).await;
+        t.put(
+            &format!("{CAL}e{i}.ics"),
+            &event(&format!("e{i}"), "20240101T100000Z", ""),
+            &[],
+        )
+        .await;
     }
     let r = sync(&t, CAL, "", None, "x").await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
@@ -149,12 +221,24 @@ async fn s0_06_sync_tokens() {
     assert_eq!(responses(&x).len(), 7);
     let tok = x.child(D, "sync-token").unwrap().text.clone();
     assert!(tok.contains(':') && tok.starts_with("http://"));
-    assert_eq!(sync(&t, CAL, "", None, "x").await.xml().child(D, "sync-token").unwrap().text, tok, "stable");
+    assert_eq!(
+        sync(&t, CAL, "", None, "x")
+            .await
+            .xml()
+            .child(D, "sync-token")
+            .unwrap()
+            .text,
+        tok,
+        "stable"
+    );
     // Changes: modify two, delete one, add one; then page through with limit 2.
-    t.put(&format!("{CAL}e1.ics"), &event("e1", "20240102T100000Z", ""), &[]).await;
-    t.put(&format!("{CAL}e2.ics"), &event("e2", "20240102T100000Z", ""), &[]).await;
+    t.put(&format!("{CAL}e1.ics"), &event("e1", "20240102T100000Z", ""), &[])
+        .await;
+    t.put(&format!("{CAL}e2.ics"), &event("e2", "20240102T100000Z", ""), &[])
+        .await;
     t.a("DELETE", &format!("{CAL}e3.ics"), &[], "").await;
-    t.put(&format!("{CAL}new.ics"), &event("new", "20240102T100000Z", ""), &[]).await;
+    t.put(&format!("{CAL}new.ics"), &event("new", "20240102T100000Z", ""), &[])
+        .await;
     let mut token = tok.clone();
     let mut seen = Vec::new();
     let mut rounds = 0;
@@ -183,11 +267,20 @@ async fn s0_06_sync_tokens() {
         }
     }
     seen.sort();
-    let want = vec![format!("-{CAL}e3.ics"), format!("{CAL}e1.ics"), format!("{CAL}e2.ics"), format!("{CAL}new.ics")];
+    let want = vec![
+        format!("-{CAL}e3.ics"),
+        format!("{CAL}e1.ics"),
+        format!("{CAL}e2.ics"),
+        format!("{CAL}new.ics"),
+    ];
     assert_eq!(seen, want);
     assert!(rounds >= 2);
     // Unknown tokens.
-    for bad in ["http://easdav.invalid/sync/calendar/99999", "urn:other", "http://easdav.invalid/sync/tasks/1"] {
+    for bad in [
+        "http://easdav.invalid/sync/calendar/99999",
+        "urn:other",
+        "http://easdav.invalid/sync/tasks/1",
+    ] {
         let r = sync(&t, CAL, bad, None, "DAVx5/4.4").await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{bad}");
         assert!(r.xml().child(D, "valid-sync-token").is_some());
@@ -196,7 +289,11 @@ async fn s0_06_sync_tokens() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("valid-sync-token"));
     let r = sync(&t, CAL, "urn:bad", None, "Mozilla/5.0 Thunderbird/128.0").await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "Thunderbird's calendar gets the RFC status");
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "Thunderbird's calendar gets the RFC status"
+    );
     // Expired history.
     t.backend.expire_history(ALICE.0);
     assert_eq!(sync(&t, CAL, &tok, None, "x").await.status, StatusCode::FORBIDDEN);
@@ -223,7 +320,8 @@ async fn s0_07_strong_deterministic_etags() {
     let rs = responses(&x);
     assert_eq!(prop(rs[1].1, D, "getetag").unwrap().text, tag);
     // Same bytes in another resource → same ETag; different bytes → different ETag.
-    t.put(&format!("{CAL}y.ics"), &event("y", "20240101T100000Z", ""), &[]).await;
+    t.put(&format!("{CAL}y.ics"), &event("y", "20240101T100000Z", ""), &[])
+        .await;
     let gy = t.a("GET", &format!("{CAL}y.ics"), &[], "").await;
     assert_ne!(gy.header("etag"), Some(tag));
 }
@@ -237,20 +335,39 @@ async fn s0_08_vcard3_by_default() {
     let sad = prop(responses(&x)[0].1, CR, "supported-address-data").unwrap();
     assert_eq!(sad.children[0].attr("version"), Some("3.0"));
     let v4 = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:v4\r\nFN:Vera Four\r\nN:Four;Vera;;;\r\nEND:VCARD\r\n";
-    let p = t.put(&format!("{BOOK}v4.vcf"), v4, &[("content-type", "text/vcard")]).await;
+    let p = t
+        .put(&format!("{BOOK}v4.vcf"), v4, &[("content-type", "text/vcard")])
+        .await;
     assert_eq!(p.status, StatusCode::CREATED);
-    assert!(p.header("etag").is_none(), "stored representation differs from what was sent: no ETag");
+    assert!(
+        p.header("etag").is_none(),
+        "stored representation differs from what was sent: no ETag"
+    );
     let g = t.a("GET", &format!("{BOOK}v4.vcf"), &[], "").await;
     assert!(g.body.contains("VERSION:3.0"), "{}", g.body);
-    let g4 = t.a("GET", &format!("{BOOK}v4.vcf"), &[("accept", "text/vcard; version=4.0")], "").await;
+    let g4 = t
+        .a(
+            "GET",
+            &format!("{BOOK}v4.vcf"),
+            &[("accept", "text/vcard; version=4.0")],
+            "",
+        )
+        .await;
     assert!(g4.body.contains("VERSION:4.0"));
-    assert_ne!(g.header("etag"), g4.header("etag"), "each representation has its own ETag");
+    assert_ne!(
+        g.header("etag"),
+        g4.header("etag"),
+        "each representation has its own ETag"
+    );
     let mg = format!(
         r#"<cr:addressbook-multiget xmlns:d="DAV:" xmlns:cr="{CR}"><d:prop><d:getetag/><cr:address-data content-type="text/vcard" version="4.0"/></d:prop><d:href>{BOOK}v4.vcf</d:href></cr:addressbook-multiget>"#
     );
     let r = t.a("REPORT", BOOK, &[("depth", "1")], &mg).await;
     let x = r.xml();
-    assert!(prop(responses(&x)[0].1, CR, "address-data").unwrap().text.contains("VERSION:4.0"));
+    assert!(prop(responses(&x)[0].1, CR, "address-data")
+        .unwrap()
+        .text
+        .contains("VERSION:4.0"));
     // A 3.0 card is stored and served as sent, with an ETag on PUT.
     let p = t.put(&format!("{BOOK}c3.vcf"), &card3("c3", "Carl"), &[]).await;
     assert!(p.header("etag").is_some());
@@ -265,72 +382,154 @@ async fn s0_09_conditional_writes() {
     let p = t.put(&path, &body, &[("if-none-match", "*")]).await;
     assert_eq!(p.status, StatusCode::CREATED);
     let tag = p.header("etag").unwrap().to_owned();
-    assert_eq!(t.put(&path, &body, &[("if-none-match", "*")]).await.status, StatusCode::PRECONDITION_FAILED);
-    assert_eq!(t.put(&path, &body, &[("if-match", "\"nope\"")]).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        t.put(&path, &body, &[("if-none-match", "*")]).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
+    assert_eq!(
+        t.put(&path, &body, &[("if-match", "\"nope\"")]).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
     let weak = format!("W/{tag}");
-    assert_eq!(t.put(&path, &body, &[("if-match", &weak)]).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        t.put(&path, &body, &[("if-match", &weak)]).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
     let body2 = event("c", "20240101T110000Z", "");
     let u = t.put(&path, &body2, &[("if-match", &tag)]).await;
     assert_eq!(u.status, StatusCode::NO_CONTENT);
     let tag2 = u.header("etag").unwrap().to_owned();
     // Evolution's backslash-escaped quotes.
     let evo = tag2.replace('"', "\\\"");
-    assert_eq!(t.put(&path, &body2, &[("if-match", &evo)]).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.put(&path, &body2, &[("if-match", &evo)]).await.status,
+        StatusCode::NO_CONTENT
+    );
     // Unconditional update is accepted (Thunderbird's address book).
     assert_eq!(t.put(&path, &body, &[]).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(t.a("DELETE", &path, &[("if-match", &tag2)], "").await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        t.a("DELETE", &path, &[("if-match", &tag2)], "").await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
     let cur = t.a("GET", &path, &[], "").await.header("etag").unwrap().to_owned();
-    assert_eq!(t.a("DELETE", &path, &[("if-match", &cur)], "").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.a("DELETE", &path, &[("if-match", &cur)], "").await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(t.a("DELETE", &path, &[], "").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.put(&path, &body, &[("if-match", "*")]).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        t.put(&path, &body, &[("if-match", "*")]).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
 }
 
 // 10. supported-calendar-component-set is truthful and enforced.
 #[tokio::test]
 async fn s0_10_truthful_component_sets() {
     let t = T::new();
-    let r = t.propfind("/calendars/alice@example.com/", "1", "<c:supported-calendar-component-set/>").await;
+    let r = t
+        .propfind(
+            "/calendars/alice@example.com/",
+            "1",
+            "<c:supported-calendar-component-set/>",
+        )
+        .await;
     let x = r.xml();
     let comps: Vec<(String, Vec<String>)> = responses(&x)
         .into_iter()
         .skip(1)
         .map(|(h, r)| {
             let set = prop(r, C, "supported-calendar-component-set").unwrap();
-            (h, set.children.iter().filter_map(|c| c.attr("name").map(str::to_owned)).collect())
+            (
+                h,
+                set.children
+                    .iter()
+                    .filter_map(|c| c.attr("name").map(str::to_owned))
+                    .collect(),
+            )
         })
         .collect();
-    assert_eq!(comps, vec![(CAL.to_owned(), vec!["VEVENT".to_owned()]), (TASKS.to_owned(), vec!["VTODO".to_owned()])]);
+    assert_eq!(
+        comps,
+        vec![
+            (CAL.to_owned(), vec!["VEVENT".to_owned()]),
+            (TASKS.to_owned(), vec!["VTODO".to_owned()])
+        ]
+    );
     let todo = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nUID:t1\r\nSUMMARY:x\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
     let r = t.put(&format!("{CAL}t1.ics"), todo, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.xml().child(C, "supported-calendar-component").is_some());
-    assert_eq!(t.put(&format!("{TASKS}t1.ics"), todo, &[]).await.status, StatusCode::CREATED);
-    let r = t.put(&format!("{TASKS}e.ics"), &event("e", "20240101T100000Z", ""), &[]).await;
+    assert_eq!(
+        t.put(&format!("{TASKS}t1.ics"), todo, &[]).await.status,
+        StatusCode::CREATED
+    );
+    let r = t
+        .put(&format!("{TASKS}e.ics"), &event("e", "20240101T100000Z", ""), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 // 11. Behind a proxy: hrefs and Location carry the public prefix; no internal leak.
 #[tokio::test]
 async fn s0_11_proxy_prefix_in_hrefs() {
-    let cfg = DavConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
+    let cfg = DavConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    };
     let t = T::with(cfg);
-    let fwd = [("x-forwarded-proto", "https"), ("x-forwarded-host", "cal.example.com"), ("x-forwarded-prefix", "/dav/")];
+    let fwd = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "cal.example.com"),
+        ("x-forwarded-prefix", "/dav/"),
+    ];
     let body = r#"<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:current-user-principal/><c:calendar-home-set/></d:prop></d:propfind>"#;
-    let r = t.send("PROPFIND", "/principals/alice@example.com/", Some(ALICE), &[&fwd[..], &[("depth", "0")]].concat(), body).await;
+    let r = t
+        .send(
+            "PROPFIND",
+            "/principals/alice@example.com/",
+            Some(ALICE),
+            &[&fwd[..], &[("depth", "0")]].concat(),
+            body,
+        )
+        .await;
     let x = r.xml();
     let rs = responses(&x);
     assert_eq!(rs[0].0, "/dav/principals/alice@example.com/");
-    assert_eq!(hrefs(prop(rs[0].1, C, "calendar-home-set").unwrap()), vec!["/dav/calendars/alice@example.com/"]);
+    assert_eq!(
+        hrefs(prop(rs[0].1, C, "calendar-home-set").unwrap()),
+        vec!["/dav/calendars/alice@example.com/"]
+    );
     // Mounted under a prefix without a proxy.
-    let t = T::with(DavConfig { mount_prefix: "/dav".into(), ..Default::default() });
+    let t = T::with(DavConfig {
+        mount_prefix: "/dav".into(),
+        ..Default::default()
+    });
     let r = t.send("GET", "/dav/.well-known/caldav", None, &[], "").await;
     assert_eq!(r.header("location"), Some("http://dav.test:8080/dav/"));
-    let r = t.a("PROPFIND", "/dav/calendars/alice@example.com/", &[("depth", "1")], "").await;
-    assert!(responses(&r.xml()).iter().all(|(h, _)| h.starts_with("/dav/calendars/")));
-    assert_eq!(t.a("PROPFIND", "/calendars/alice@example.com/", &[("depth", "0")], "").await.status, StatusCode::NOT_FOUND);
+    let r = t
+        .a("PROPFIND", "/dav/calendars/alice@example.com/", &[("depth", "1")], "")
+        .await;
+    assert!(responses(&r.xml())
+        .iter()
+        .all(|(h, _)| h.starts_with("/dav/calendars/")));
+    assert_eq!(
+        t.a("PROPFIND", "/calendars/alice@example.com/", &[("depth", "0")], "")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // Multiget hrefs with the prefix resolve.
-    t.a("PUT", "/dav/calendars/alice@example.com/calendar/p.ics", &[], &event("p", "20240101T100000Z", "")).await;
+    t.a(
+        "PUT",
+        "/dav/calendars/alice@example.com/calendar/p.ics",
+        &[],
+        &event("p", "20240101T100000Z", ""),
+    )
+    .await;
     let mg = r#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop><d:href>/dav/calendars/alice@example.com/calendar/p.ics</d:href></c:calendar-multiget>"#;
-    let r = t.a("REPORT", "/dav/calendars/alice@example.com/calendar/", &[], mg).await;
+    let r = t
+        .a("REPORT", "/dav/calendars/alice@example.com/calendar/", &[], mg)
+        .await;
     assert!(prop(responses(&r.xml())[0].1, D, "getetag").is_some(), "{}", r.body);
 }

@@ -18,8 +18,14 @@ fn repo() -> PathBuf {
 }
 
 fn python() -> PathBuf {
-    let p = std::env::var_os("EASDAV_PYTHON").map(PathBuf::from).unwrap_or_else(|| repo().join(".venv/bin/python"));
-    assert!(p.exists(), "python interpreter {} not found: create the venv from tests/requirements.txt or set EASDAV_PYTHON", p.display());
+    let p = std::env::var_os("EASDAV_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/python"));
+    assert!(
+        p.exists(),
+        "python interpreter {} not found: create the venv from tests/requirements.txt or set EASDAV_PYTHON",
+        p.display()
+    );
     p
 }
 
@@ -35,13 +41,21 @@ async fn serve() -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
 
 async fn run(script: &str, args: &[&str]) -> (bool, String) {
     let mut cmd = tokio::process::Command::new(python());
-    cmd.arg(repo().join("tests/peers").join(script)).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    cmd.arg(repo().join("tests/peers").join(script))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
     let child = cmd.spawn().expect("spawning python");
     let out = tokio::time::timeout(Duration::from_secs(400), child.wait_with_output())
         .await
         .expect("peer script timed out")
         .expect("waiting for python");
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -59,7 +73,11 @@ async fn python_caldav_client() {
 async fn caldav_server_tester_finds_nothing_broken() {
     let (url, task) = serve().await;
     let report = std::env::temp_dir().join(format!("easdav-cst-{}.json", std::process::id()));
-    let (ok, out) = run("dav_server_tester.py", &[&url, "alice@example.com", "secret", &report.to_string_lossy()]).await;
+    let (ok, out) = run(
+        "dav_server_tester.py",
+        &[&url, "alice@example.com", "secret", &report.to_string_lossy()],
+    )
+    .await;
     task.abort();
     let _ = std::fs::remove_file(&report);
     println!("{out}");

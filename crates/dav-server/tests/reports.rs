@@ -15,11 +15,18 @@ SUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:2024
 RECURRENCE-ID:20240116T090000Z\r\nDTSTART:20240117T150000Z\r\nDTEND:20240117T160000Z\r\nSUMMARY:Team meeting (moved)\r\n\
 END:VEVENT\r\nEND:VCALENDAR\r\n";
     t.put(&format!("{CAL}weekly.ics"), weekly, &[]).await;
-    t.put(&format!("{CAL}single.ics"), &event("single", "20240301T120000Z", "LOCATION:Café Zürich\r\n"), &[]).await;
-    let allday = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:bday\r\nDTSTART;VALUE=DATE:19900415\r\n\
+    t.put(
+        &format!("{CAL}single.ics"),
+        &event("single", "20240301T120000Z", "LOCATION:Café Zürich\r\n"),
+        &[],
+    )
+    .await;
+    let allday =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:bday\r\nDTSTART;VALUE=DATE:19900415\r\n\
 RRULE:FREQ=YEARLY\r\nSUMMARY:Birthday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     t.put(&format!("{CAL}bday.ics"), allday, &[]).await;
-    let floating = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:float\r\nDTSTART:20240501T080000\r\n\
+    let floating =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:float\r\nDTSTART:20240501T080000\r\n\
 DTEND:20240501T090000\r\nSUMMARY:Floating breakfast\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     t.put(&format!("{CAL}float.ics"), floating, &[]).await;
 }
@@ -30,7 +37,10 @@ async fn query(t: &T, filter: &str, data: &str) -> Vec<String> {
     );
     let r = t.a("REPORT", CAL, &[("depth", "1")], &body).await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.body);
-    let mut v: Vec<String> = responses(&r.xml()).into_iter().map(|(h, _)| h.trim_start_matches(CAL).to_owned()).collect();
+    let mut v: Vec<String> = responses(&r.xml())
+        .into_iter()
+        .map(|(h, _)| h.trim_start_matches(CAL).to_owned())
+        .collect();
     v.sort();
     v
 }
@@ -43,16 +53,53 @@ fn range(s: &str, e: &str) -> String {
 async fn calendar_query_time_ranges() {
     let t = T::new();
     seed(&t).await;
-    assert_eq!(query(&t, "", "").await, vec!["bday.ics", "float.ics", "single.ics", "weekly.ics"]);
-    assert_eq!(query(&t, &range("20240109T000000Z", "20240110T000000Z"), "").await, Vec::<String>::new(), "EXDATE");
-    assert_eq!(query(&t, &range("20240116T000000Z", "20240117T000000Z"), "").await, Vec::<String>::new(), "moved away");
-    assert_eq!(query(&t, &range("20240117T000000Z", "20240118T000000Z"), "").await, vec!["weekly.ics"], "moved here");
-    assert_eq!(query(&t, &range("20351204T090000Z", "20351204T093000Z"), "").await, vec!["weekly.ics"], "infinite rule");
-    assert_eq!(query(&t, &range("20300415T000000Z", "20300416T000000Z"), "").await, vec!["bday.ics"], "all-day yearly");
-    assert_eq!(query(&t, &range("20300417T000000Z", "20300418T000000Z"), "").await, Vec::<String>::new());
-    assert_eq!(query(&t, &range("20240501T083000Z", "20240501T084500Z"), "").await, vec!["float.ics"], "floating as UTC");
-    assert_eq!(query(&t, &range("20240301T125959Z", "20240301T130000Z"), "").await, vec!["single.ics"]);
-    assert_eq!(query(&t, &range("20240301T130000Z", "20240301T140000Z"), "").await, Vec::<String>::new(), "end exclusive");
+    assert_eq!(
+        query(&t, "", "").await,
+        vec!["bday.ics", "float.ics", "single.ics", "weekly.ics"]
+    );
+    assert_eq!(
+        query(&t, &range("20240109T000000Z", "20240110T000000Z"), "").await,
+        Vec::<String>::new(),
+        "EXDATE"
+    );
+    assert_eq!(
+        query(&t, &range("20240116T000000Z", "20240117T000000Z"), "").await,
+        Vec::<String>::new(),
+        "moved away"
+    );
+    assert_eq!(
+        query(&t, &range("20240117T000000Z", "20240118T000000Z"), "").await,
+        vec!["weekly.ics"],
+        "moved here"
+    );
+    assert_eq!(
+        query(&t, &range("20351204T090000Z", "20351204T093000Z"), "").await,
+        vec!["weekly.ics"],
+        "infinite rule"
+    );
+    assert_eq!(
+        query(&t, &range("20300415T000000Z", "20300416T000000Z"), "").await,
+        vec!["bday.ics"],
+        "all-day yearly"
+    );
+    assert_eq!(
+        query(&t, &range("20300417T000000Z", "20300418T000000Z"), "").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        query(&t, &range("20240501T083000Z", "20240501T084500Z"), "").await,
+        vec!["float.ics"],
+        "floating as UTC"
+    );
+    assert_eq!(
+        query(&t, &range("20240301T125959Z", "20240301T130000Z"), "").await,
+        vec!["single.ics"]
+    );
+    assert_eq!(
+        query(&t, &range("20240301T130000Z", "20240301T140000Z"), "").await,
+        Vec::<String>::new(),
+        "end exclusive"
+    );
 }
 
 #[tokio::test]
@@ -61,21 +108,33 @@ async fn calendar_query_text_and_param_filters() {
     seed(&t).await;
     let pf = |inner: &str| format!(r#"<c:comp-filter name="VEVENT">{inner}</c:comp-filter>"#);
     let tm = |coll: &str, text: &str| {
-        pf(&format!(r#"<c:prop-filter name="SUMMARY"><c:text-match collation="{coll}">{text}</c:text-match></c:prop-filter>"#))
+        pf(&format!(
+            r#"<c:prop-filter name="SUMMARY"><c:text-match collation="{coll}">{text}</c:text-match></c:prop-filter>"#
+        ))
     };
     assert_eq!(query(&t, &tm("i;ascii-casemap", "TEAM"), "").await, vec!["weekly.ics"]);
     assert_eq!(query(&t, &tm("i;octet", "TEAM"), "").await, Vec::<String>::new());
-    let loc = pf(r#"<c:prop-filter name="LOCATION"><c:text-match collation="i;unicode-casemap">ZÜRICH</c:text-match></c:prop-filter>"#);
+    let loc = pf(
+        r#"<c:prop-filter name="LOCATION"><c:text-match collation="i;unicode-casemap">ZÜRICH</c:text-match></c:prop-filter>"#,
+    );
     assert_eq!(query(&t, &loc, "").await, vec!["single.ics"]);
     let not_def = pf(r#"<c:prop-filter name="LOCATION"><c:is-not-defined/></c:prop-filter>"#);
-    assert_eq!(query(&t, &not_def, "").await, vec!["bday.ics", "float.ics", "weekly.ics"]);
-    let neg = pf(r#"<c:prop-filter name="SUMMARY"><c:text-match negate-condition="yes">e</c:text-match></c:prop-filter>"#);
+    assert_eq!(
+        query(&t, &not_def, "").await,
+        vec!["bday.ics", "float.ics", "weekly.ics"]
+    );
+    let neg =
+        pf(r#"<c:prop-filter name="SUMMARY"><c:text-match negate-condition="yes">e</c:text-match></c:prop-filter>"#);
     assert_eq!(query(&t, &neg, "").await, vec!["bday.ics"]);
-    let param = pf(r#"<c:prop-filter name="DTSTART"><c:param-filter name="VALUE"><c:text-match>DATE</c:text-match></c:param-filter></c:prop-filter>"#);
+    let param = pf(
+        r#"<c:prop-filter name="DTSTART"><c:param-filter name="VALUE"><c:text-match>DATE</c:text-match></c:param-filter></c:prop-filter>"#,
+    );
     assert_eq!(query(&t, &param, "").await, vec!["bday.ics"]);
     let no_todo = r#"<c:comp-filter name="VTODO"/>"#;
     assert_eq!(query(&t, no_todo, "").await, Vec::<String>::new());
-    let body = format!(r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="{C}"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:prop-filter name="SUMMARY"><c:text-match collation="i;klingon">x</c:text-match></c:prop-filter></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#);
+    let body = format!(
+        r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="{C}"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:prop-filter name="SUMMARY"><c:text-match collation="i;klingon">x</c:text-match></c:prop-filter></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#
+    );
     assert_eq!(t.a("REPORT", CAL, &[], &body).await.status, StatusCode::BAD_REQUEST);
 }
 
@@ -112,7 +171,15 @@ async fn multiget_echoes_hrefs_and_reports_missing() {
     let x = r.xml();
     let rs = responses(&x);
     let got: Vec<&str> = rs.iter().map(|(h, _)| h.as_str()).collect();
-    assert_eq!(got, vec![&format!("{CAL}single.ics")[..], "/calendars/alice%40example.com/calendar/bday.ics", &format!("{CAL}missing.ics")[..], "/nowhere"]);
+    assert_eq!(
+        got,
+        vec![
+            &format!("{CAL}single.ics")[..],
+            "/calendars/alice%40example.com/calendar/bday.ics",
+            &format!("{CAL}missing.ics")[..],
+            "/nowhere"
+        ]
+    );
     assert!(prop(rs[0].1, C, "calendar-data").unwrap().text.contains("UID:single"));
     assert!(prop(rs[1].1, C, "calendar-data").unwrap().text.contains("UID:bday"));
     assert_eq!(rs[2].1.child(D, "status").unwrap().text, "HTTP/1.1 404 Not Found");
@@ -122,14 +189,27 @@ async fn multiget_echoes_hrefs_and_reports_missing() {
 #[tokio::test]
 async fn addressbook_query_filters_and_limit() {
     let t = T::new();
-    for (u, n) in [("ann", "Ann Example"), ("bert", "Bert Sample"), ("cleo", "Cleo Example")] {
-        assert_eq!(t.put(&format!("{BOOK}{u}.vcf"), &card3(u, n), &[]).await.status, StatusCode::CREATED);
+    for (u, n) in [
+        ("ann", "Ann Example"),
+        ("bert", "Bert Sample"),
+        ("cleo", "Cleo Example"),
+    ] {
+        assert_eq!(
+            t.put(&format!("{BOOK}{u}.vcf"), &card3(u, n), &[]).await.status,
+            StatusCode::CREATED
+        );
     }
     let q = |filter: &str, limit: &str| {
-        format!(r#"<cr:addressbook-query xmlns:d="DAV:" xmlns:cr="{CR}"><d:prop><d:getetag/><cr:address-data/></d:prop><cr:filter {filter}</cr:filter>{limit}</cr:addressbook-query>"#)
+        format!(
+            r#"<cr:addressbook-query xmlns:d="DAV:" xmlns:cr="{CR}"><d:prop><d:getetag/><cr:address-data/></d:prop><cr:filter {filter}</cr:filter>{limit}</cr:addressbook-query>"#
+        )
     };
     let names = |r: &Resp| -> Vec<String> {
-        responses(&r.xml()).into_iter().filter(|(_, e)| e.child(D, "status").is_none()).map(|(h, _)| h.trim_start_matches(BOOK).to_owned()).collect()
+        responses(&r.xml())
+            .into_iter()
+            .filter(|(_, e)| e.child(D, "status").is_none())
+            .map(|(h, _)| h.trim_start_matches(BOOK).to_owned())
+            .collect()
     };
     let f = r#"test="anyof"><cr:prop-filter name="FN"><cr:text-match match-type="ends-with">example</cr:text-match></cr:prop-filter>"#;
     let r = t.a("REPORT", BOOK, &[("depth", "1")], &q(f, "")).await;
@@ -138,8 +218,18 @@ async fn addressbook_query_filters_and_limit() {
     let f = r#"test="allof"><cr:prop-filter name="FN"><cr:text-match>example</cr:text-match></cr:prop-filter><cr:prop-filter name="EMAIL"><cr:text-match match-type="starts-with">cleo</cr:text-match></cr:prop-filter>"#;
     assert_eq!(names(&t.a("REPORT", BOOK, &[], &q(f, "")).await), vec!["cleo.vcf"]);
     let f = r#"test="anyof"><cr:prop-filter name="EMAIL"><cr:text-match match-type="equals">bert@example.com</cr:text-match></cr:prop-filter><cr:prop-filter name="FN"><cr:text-match>ann</cr:text-match></cr:prop-filter>"#;
-    assert_eq!(names(&t.a("REPORT", BOOK, &[], &q(f, "")).await), vec!["ann.vcf", "bert.vcf"]);
-    let r = t.a("REPORT", BOOK, &[], &q(">", "<cr:limit><cr:nresults>2</cr:nresults></cr:limit>")).await;
+    assert_eq!(
+        names(&t.a("REPORT", BOOK, &[], &q(f, "")).await),
+        vec!["ann.vcf", "bert.vcf"]
+    );
+    let r = t
+        .a(
+            "REPORT",
+            BOOK,
+            &[],
+            &q(">", "<cr:limit><cr:nresults>2</cr:nresults></cr:limit>"),
+        )
+        .await;
     assert_eq!(names(&r).len(), 2);
     assert!(r.body.contains("507 Insufficient Storage"));
 }
@@ -148,16 +238,22 @@ async fn addressbook_query_filters_and_limit() {
 async fn free_busy_and_expand_property() {
     let t = T::new();
     seed(&t).await;
-    let fb = format!(r#"<c:free-busy-query xmlns:c="{C}"><c:time-range start="20240101T000000Z" end="20240120T000000Z"/></c:free-busy-query>"#);
+    let fb = format!(
+        r#"<c:free-busy-query xmlns:c="{C}"><c:time-range start="20240101T000000Z" end="20240120T000000Z"/></c:free-busy-query>"#
+    );
     let r = t.a("REPORT", CAL, &[("depth", "1")], &fb).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.header("content-type").unwrap().starts_with("text/calendar"));
     assert!(r.body.contains("BEGIN:VFREEBUSY"));
-    assert!(r.body.contains("FREEBUSY;FBTYPE=BUSY:20240102T090000Z/20240102T100000Z"));
+    assert!(r
+        .body
+        .contains("FREEBUSY;FBTYPE=BUSY:20240102T090000Z/20240102T100000Z"));
     assert!(r.body.contains("20240117T150000Z/20240117T160000Z"));
     assert!(!r.body.contains("20240109T090000Z/"), "EXDATE'd occurrence is free");
     let ep = r#"<d:expand-property xmlns:d="DAV:"><d:property name="current-user-principal"><d:property name="displayname"/><d:property name="calendar-home-set" namespace="urn:ietf:params:xml:ns:caldav"/></d:property></d:expand-property>"#;
-    let r = t.a("REPORT", "/principals/alice@example.com/", &[("depth", "0")], ep).await;
+    let r = t
+        .a("REPORT", "/principals/alice@example.com/", &[("depth", "0")], ep)
+        .await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
     let x = r.xml();
     let cup = prop(responses(&x)[0].1, D, "current-user-principal").unwrap();

@@ -17,7 +17,9 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target) -> DavResult<
                 None | Some("*") => None,
                 Some(v) => Some(unquote(v).ok_or(DavError::Status(StatusCode::PRECONDITION_FAILED))?),
             };
-            ctx.backend.delete_resource(&ctx.user, id, name, if_match.as_deref()).await?;
+            ctx.backend
+                .delete_resource(&ctx.user, id, name, if_match.as_deref())
+                .await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Target::Collection(home, _, id) => {

@@ -16,8 +16,15 @@ use crate::server::Ctx;
 pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, head: bool) -> DavResult<http::Response<Body>> {
     let Target::Resource(home, _, id, name) = target else {
         if matches!(target, Target::Root) {
-            let mut r = http::Response::new(Full::new(if head { Bytes::new() } else { Bytes::from_static(b"easdav CalDAV/CardDAV\n") }));
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            let mut r = http::Response::new(Full::new(if head {
+                Bytes::new()
+            } else {
+                Bytes::from_static(b"easdav CalDAV/CardDAV\n")
+            }));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             return Ok(r);
         }
         return Err(DavError::Status(StatusCode::METHOD_NOT_ALLOWED));

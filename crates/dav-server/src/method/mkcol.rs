@@ -35,7 +35,11 @@ pub async fn handle<B: Backend>(
     let req = MkCol::parse(body).map_err(bad_xml)?;
     let kind = kind_of(&req, *home, calendar)?;
     if ctx.backend.collection(&ctx.user, id).await.is_ok() {
-        return Err(DavError::condition(StatusCode::METHOD_NOT_ALLOWED, QName::dav("resource-must-be-null"), "a collection with this name exists"));
+        return Err(DavError::condition(
+            StatusCode::METHOD_NOT_ALLOWED,
+            QName::dav("resource-must-be-null"),
+            "a collection with this name exists",
+        ));
     }
     let ops: Vec<PatchOp> = req
         .set
@@ -51,12 +55,20 @@ pub async fn handle<B: Backend>(
         }
         let mut ms = MultiStatus::default();
         ms.push(Response::with_props(String::new(), ps));
-        let root = if calendar { QName::caldav("mkcalendar-response") } else { QName::dav("mkcol-response") };
+        let root = if calendar {
+            QName::caldav("mkcalendar-response")
+        } else {
+            QName::dav("mkcol-response")
+        };
         return Ok(xml_response(StatusCode::FORBIDDEN, ms.render_as(&root)));
     }
     match ctx.backend.create_collection(&ctx.user, id, kind, patch).await {
         Ok(_) => Ok(empty(StatusCode::CREATED)),
-        Err(BackendError::Conflict(m)) => Err(DavError::condition(StatusCode::METHOD_NOT_ALLOWED, QName::dav("resource-must-be-null"), m)),
+        Err(BackendError::Conflict(m)) => Err(DavError::condition(
+            StatusCode::METHOD_NOT_ALLOWED,
+            QName::dav("resource-must-be-null"),
+            m,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -68,7 +80,10 @@ fn kind_of(req: &MkCol, home: Home, calendar: bool) -> DavResult<CollectionKind>
     let bad_type = |m: &str| DavError::condition(StatusCode::FORBIDDEN, QName::dav("valid-resourcetype"), m);
     let rt = &req.resourcetype;
     let has = |ns: &str, l: &str| rt.iter().any(|q| q.is(ns, l));
-    if rt.iter().any(|q| !q.is(DAV, "collection") && !q.is(CALDAV, "calendar") && !q.is(CARDDAV, "addressbook")) {
+    if rt
+        .iter()
+        .any(|q| !q.is(DAV, "collection") && !q.is(CALDAV, "calendar") && !q.is(CARDDAV, "addressbook"))
+    {
         return Err(bad_type("only calendars and address books can be created"));
     }
     match home {
@@ -86,7 +101,12 @@ fn kind_of(req: &MkCol, home: Home, calendar: bool) -> DavResult<CollectionKind>
                 .set
                 .iter()
                 .find(|(n, _)| n.is(CALDAV, "supported-calendar-component-set"))
-                .map(|(_, e)| e.children.iter().filter_map(|c| c.attr("name").map(str::to_ascii_uppercase)).collect())
+                .map(|(_, e)| {
+                    e.children
+                        .iter()
+                        .filter_map(|c| c.attr("name").map(str::to_ascii_uppercase))
+                        .collect()
+                })
                 .unwrap_or_default();
             if comps.is_empty() || comps.iter().any(|c| c == "VEVENT") {
                 Ok(CollectionKind::Calendar)

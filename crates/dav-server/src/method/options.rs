@@ -10,6 +10,7 @@ pub fn handle() -> http::Response<Body> {
     let mut r = empty(StatusCode::OK);
     r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOW));
     r.headers_mut().insert("dav", HeaderValue::from_static(DAV_HEADER));
-    r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     r
 }

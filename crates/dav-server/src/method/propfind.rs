@@ -42,15 +42,22 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) 
     let (sel, wants_data) = match &pf {
         PropFind::AllProp(inc) => (Selection::All(inc), false),
         PropFind::PropName => (Selection::Names, false),
-        PropFind::Prop(p) => {
-            (Selection::Props(p), p.iter().any(|n| matches!(Prop::of(n), Prop::CalendarData | Prop::AddressData)))
-        }
+        PropFind::Prop(p) => (
+            Selection::Props(p),
+            p.iter()
+                .any(|n| matches!(Prop::of(n), Prop::CalendarData | Prop::AddressData)),
+        ),
     };
     let min = minimal(ctx);
     let user = ctx.user.as_str();
     let h = &ctx.hrefs;
     let mut ms = MultiStatus::default();
-    let mk = |format| PropCtx { hrefs: h, user, max_size: ctx.cfg.max_resource_size, format };
+    let mk = |format| PropCtx {
+        hrefs: h,
+        user,
+        max_size: ctx.cfg.max_resource_size,
+        format,
+    };
     let pc = mk(crate::backend::Format::ICalendar);
     let add = |ms: &mut MultiStatus, href: String, pc: &PropCtx<'_>, node: DavNode<'_>| {
         let mut ps = PropStat::default();
@@ -99,7 +106,12 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) 
                     }
                 } else {
                     for m in ctx.backend.list_resources(user, id, fmt).await? {
-                        add(&mut ms, h.resource(*home, user, id, &m.name), &pc, DavNode::Resource(&c, &m, None));
+                        add(
+                            &mut ms,
+                            h.resource(*home, user, id, &m.name),
+                            &pc,
+                            DavNode::Resource(&c, &m, None),
+                        );
                     }
                 }
             }
@@ -111,7 +123,12 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) 
             let r = ctx.backend.get_resources(user, id, Some(&names), fmt).await?;
             let r = r.into_iter().next().ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
             let pc = mk(fmt);
-            add(&mut ms, h.resource(*home, user, id, name), &pc, DavNode::Resource(&c, &r.meta, Some(&r.body)));
+            add(
+                &mut ms,
+                h.resource(*home, user, id, name),
+                &pc,
+                DavNode::Resource(&c, &r.meta, Some(&r.body)),
+            );
         }
         Target::WellKnown => return Err(DavError::Status(StatusCode::NOT_FOUND)),
     }

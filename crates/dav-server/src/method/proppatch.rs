@@ -111,11 +111,24 @@ mod tests {
 
     #[test]
     fn atomic_plan() {
-        let set = |n: QName, t: &str| PatchOp::Set(n.clone(), Element { ns: n.ns, name: n.local, text: t.into(), ..Default::default() });
+        let set = |n: QName, t: &str| {
+            PatchOp::Set(
+                n.clone(),
+                Element {
+                    ns: n.ns,
+                    name: n.local,
+                    text: t.into(),
+                    ..Default::default()
+                },
+            )
+        };
         let ops = vec![set(QName::dav("displayname"), "W"), set(QName::dav("getetag"), "x")];
         let (_, r) = plan(&ops, Some(CollectionKind::Calendar));
         assert_eq!(r.iter().map(|x| x.1).collect::<Vec<_>>(), vec![200, 403]);
-        let ops = vec![set(QName::new("urn:x", "y"), "v"), set(QName::new(dav_proto::names::APPLE, "calendar-order"), "2")];
+        let ops = vec![
+            set(QName::new("urn:x", "y"), "v"),
+            set(QName::new(dav_proto::names::APPLE, "calendar-order"), "2"),
+        ];
         let (p, r) = plan(&ops, Some(CollectionKind::Calendar));
         assert!(r.iter().all(|x| x.1 == 200));
         assert_eq!(p.order, Some(Some(2)));

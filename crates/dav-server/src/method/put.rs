@@ -21,31 +21,61 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) 
         other => other?,
     };
     let cal = c.kind.is_calendar();
-    let cond = |local: &str| if cal { QName::caldav(local) } else { QName::carddav(local) };
+    let cond = |local: &str| {
+        if cal {
+            QName::caldav(local)
+        } else {
+            QName::carddav(local)
+        }
+    };
     if body.len() as u64 > ctx.cfg.max_resource_size {
         return Err(DavError::condition(
             StatusCode::PAYLOAD_TOO_LARGE,
             cond("max-resource-size"),
-            format!("resource is {} bytes; the limit is {}", body.len(), ctx.cfg.max_resource_size),
+            format!(
+                "resource is {} bytes; the limit is {}",
+                body.len(),
+                ctx.cfg.max_resource_size
+            ),
         ));
     }
     if let Some(ct) = ctx.header("content-type") {
         let ct = ct.to_ascii_lowercase();
-        let ok = if cal { ct.contains("calendar") } else { ct.contains("vcard") || ct.contains("directory") };
+        let ok = if cal {
+            ct.contains("calendar")
+        } else {
+            ct.contains("vcard") || ct.contains("directory")
+        };
         if !ok && !ct.starts_with("application/octet-stream") && !ct.starts_with("text/plain") {
-            let c = if cal { cond("supported-calendar-data") } else { cond("supported-address-data") };
-            return Err(DavError::condition(StatusCode::UNSUPPORTED_MEDIA_TYPE, c, format!("content type {ct} is not accepted here")));
+            let c = if cal {
+                cond("supported-calendar-data")
+            } else {
+                cond("supported-address-data")
+            };
+            return Err(DavError::condition(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                c,
+                format!("content type {ct} is not accepted here"),
+            ));
         }
     }
     let text = std::str::from_utf8(body).map_err(|_| {
-        let c = if cal { cond("valid-calendar-data") } else { cond("valid-address-data") };
+        let c = if cal {
+            cond("valid-calendar-data")
+        } else {
+            cond("valid-address-data")
+        };
         DavError::condition(StatusCode::FORBIDDEN, c, "body is not utf-8")
     })?;
     validate(c.kind, text)?;
     let condition = write_condition(ctx, id, name).await?;
     match ctx.backend.put_resource(&ctx.user, id, name, text, condition).await {
         Ok(out) => {
-            let mut r = empty(if out.created { StatusCode::CREATED } else { StatusCode::NO_CONTENT });
+            let mut r = empty(if out.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::NO_CONTENT
+            });
             if out.stored_as_sent {
                 if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", out.etag)) {
                     r.headers_mut().insert(header::ETAG, v);
@@ -80,7 +110,11 @@ pub fn validate(kind: CollectionKind, text: &str) -> DavResult<()> {
                 DataError::Unparseable(m) => forbid(QName::caldav("valid-calendar-data"), m),
                 DataError::InvalidObject(m) => forbid(QName::caldav("valid-calendar-object-resource"), m),
             })?;
-            let allowed = if kind == CollectionKind::Tasks { "VTODO" } else { "VEVENT" };
+            let allowed = if kind == CollectionKind::Tasks {
+                "VTODO"
+            } else {
+                "VEVENT"
+            };
             if obj.component != allowed {
                 return Err(forbid(
                     QName::caldav("supported-calendar-component"),
@@ -104,10 +138,19 @@ async fn write_condition<B: Backend>(ctx: &Ctx<'_, B>, id: &str, name: &str) -> 
     };
     if v.trim() == "*" {
         let names = [name.to_owned()];
-        let found = ctx.backend.get_resources(&ctx.user, id, Some(&names), crate::backend::Format::ICalendar).await?;
-        return if found.is_empty() { Err(DavError::Status(StatusCode::PRECONDITION_FAILED)) } else { Ok(WriteCondition::None) };
+        let found = ctx
+            .backend
+            .get_resources(&ctx.user, id, Some(&names), crate::backend::Format::ICalendar)
+            .await?;
+        return if found.is_empty() {
+            Err(DavError::Status(StatusCode::PRECONDITION_FAILED))
+        } else {
+            Ok(WriteCondition::None)
+        };
     }
-    Ok(WriteCondition::IfMatch(unquote(v).ok_or(DavError::Status(StatusCode::PRECONDITION_FAILED))?))
+    Ok(WriteCondition::IfMatch(
+        unquote(v).ok_or(DavError::Status(StatusCode::PRECONDITION_FAILED))?,
+    ))
 }
 
 /// Strips quotes from a strong entity tag (`None` for weak tags).

@@ -33,7 +33,10 @@ pub async fn calendar<B: Backend>(
     let c = load_collection(ctx, Home::Calendars, &id).await?;
     let names = selection(props);
     let only = only.map(|n| vec![n]);
-    let all = ctx.backend.get_resources(&ctx.user, &id, only.as_deref(), crate::backend::Format::ICalendar).await?;
+    let all = ctx
+        .backend
+        .get_resources(&ctx.user, &id, only.as_deref(), crate::backend::Format::ICalendar)
+        .await?;
     let pc = PropCtx {
         hrefs: &ctx.hrefs,
         user: &ctx.user,
@@ -46,8 +49,17 @@ pub async fn calendar<B: Backend>(
             continue;
         }
         let mut ps = PropStat::default();
-        fill(&mut ps, &pc, &DavNode::Resource(&c, &r.meta, Some(&r.body)), &Selection::Props(&names), props.data.as_ref());
-        ms.push(Response::with_props(ctx.hrefs.resource(Home::Calendars, &ctx.user, &id, &r.meta.name), ps));
+        fill(
+            &mut ps,
+            &pc,
+            &DavNode::Resource(&c, &r.meta, Some(&r.body)),
+            &Selection::Props(&names),
+            props.data.as_ref(),
+        );
+        ms.push(Response::with_props(
+            ctx.hrefs.resource(Home::Calendars, &ctx.user, &id, &r.meta.name),
+            ps,
+        ));
     }
     Ok(multistatus(ms.render()))
 }
@@ -67,7 +79,12 @@ pub async fn addressbook<B: Backend>(
     let names = selection(props);
     let only = only.map(|n| vec![n]);
     let all = ctx.backend.get_resources(&ctx.user, &id, only.as_deref(), fmt).await?;
-    let pc = PropCtx { hrefs: &ctx.hrefs, user: &ctx.user, max_size: ctx.cfg.max_resource_size, format: fmt };
+    let pc = PropCtx {
+        hrefs: &ctx.hrefs,
+        user: &ctx.user,
+        max_size: ctx.cfg.max_resource_size,
+        format: fmt,
+    };
     let mut ms = MultiStatus::default();
     let mut count = 0usize;
     for r in &all {
@@ -75,13 +92,25 @@ pub async fn addressbook<B: Backend>(
             continue;
         }
         if limit.is_some_and(|l| count >= l) {
-            ms.push(Response::with_status(ctx.hrefs.collection(Home::AddressBooks, &ctx.user, &id), 507));
+            ms.push(Response::with_status(
+                ctx.hrefs.collection(Home::AddressBooks, &ctx.user, &id),
+                507,
+            ));
             break;
         }
         count += 1;
         let mut ps = PropStat::default();
-        fill(&mut ps, &pc, &DavNode::Resource(&c, &r.meta, Some(&r.body)), &Selection::Props(&names), props.data.as_ref());
-        ms.push(Response::with_props(ctx.hrefs.resource(Home::AddressBooks, &ctx.user, &id, &r.meta.name), ps));
+        fill(
+            &mut ps,
+            &pc,
+            &DavNode::Resource(&c, &r.meta, Some(&r.body)),
+            &Selection::Props(&names),
+            props.data.as_ref(),
+        );
+        ms.push(Response::with_props(
+            ctx.hrefs.resource(Home::AddressBooks, &ctx.user, &id, &r.meta.name),
+            ps,
+        ));
     }
     Ok(multistatus(ms.render()))
 }

@@ -18,12 +18,16 @@ use crate::server::{multistatus, Ctx};
 pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) -> DavResult<http::Response<Body>> {
     let report = Report::parse(body).map_err(bad_xml)?;
     match report {
-        Report::SyncCollection { token, limit, props, .. } => sync::handle(ctx, target, token.as_deref(), limit, &props).await,
+        Report::SyncCollection {
+            token, limit, props, ..
+        } => sync::handle(ctx, target, token.as_deref(), limit, &props).await,
         Report::CalendarMultiget { props, hrefs } | Report::AddressbookMultiget { props, hrefs } => {
             multiget(ctx, &props, &hrefs).await
         }
         Report::CalendarQuery { props, filter } => query::calendar(ctx, target, &props, filter.as_ref()).await,
-        Report::AddressbookQuery { props, filter, limit } => query::addressbook(ctx, target, &props, &filter, limit).await,
+        Report::AddressbookQuery { props, filter, limit } => {
+            query::addressbook(ctx, target, &props, &filter, limit).await
+        }
         Report::FreeBusyQuery(range) => free_busy(ctx, target, &range).await,
         Report::ExpandProperty(items) => expand_property(ctx, target, &items).await,
         Report::Unsupported(name) => Err(DavError::condition(
@@ -43,7 +47,11 @@ pub fn selection(props: &ReportProps) -> Vec<QName> {
     }
 }
 
-async fn multiget<B: Backend>(ctx: &Ctx<'_, B>, props: &ReportProps, hrefs: &[String]) -> DavResult<http::Response<Body>> {
+async fn multiget<B: Backend>(
+    ctx: &Ctx<'_, B>,
+    props: &ReportProps,
+    hrefs: &[String],
+) -> DavResult<http::Response<Body>> {
     let names = selection(props);
     let mut ms = MultiStatus::default();
     // Group requested members by collection, keeping the request order in the answer.
@@ -66,14 +74,28 @@ async fn multiget<B: Backend>(ctx: &Ctx<'_, B>, props: &ReportProps, hrefs: &[St
             continue;
         };
         let fmt = format_for(c.kind, props.data.as_ref().and_then(|d| d.version.as_deref()), None);
-        let found = ctx.backend.get_resources(&ctx.user, &id, Some(std::slice::from_ref(&name)), fmt).await?;
+        let found = ctx
+            .backend
+            .get_resources(&ctx.user, &id, Some(std::slice::from_ref(&name)), fmt)
+            .await?;
         let Some(r) = found.into_iter().next() else {
             ms.push(Response::with_status(href.clone(), 404));
             continue;
         };
-        let pc = PropCtx { hrefs: &ctx.hrefs, user: &ctx.user, max_size: ctx.cfg.max_resource_size, format: fmt };
+        let pc = PropCtx {
+            hrefs: &ctx.hrefs,
+            user: &ctx.user,
+            max_size: ctx.cfg.max_resource_size,
+            format: fmt,
+        };
         let mut ps = PropStat::default();
-        fill(&mut ps, &pc, &DavNode::Resource(c, &r.meta, Some(&r.body)), &Selection::Props(&names), props.data.as_ref());
+        fill(
+            &mut ps,
+            &pc,
+            &DavNode::Resource(c, &r.meta, Some(&r.body)),
+            &Selection::Props(&names),
+            props.data.as_ref(),
+        );
         ms.push(Response::with_props(href.clone(), ps));
     }
     Ok(multistatus(ms.render()))
@@ -86,17 +108,31 @@ async fn free_busy<B: Backend>(
 ) -> DavResult<http::Response<Body>> {
     let (Target::Collection(home @ Home::Calendars, _, id), Some(start), Some(end)) = (target, range.start, range.end)
     else {
-        return Err(DavError::BadRequest("free-busy-query needs a calendar and a closed time-range".into()));
+        return Err(DavError::BadRequest(
+            "free-busy-query needs a calendar and a closed time-range".into(),
+        ));
     };
     load_collection(ctx, *home, id).await?;
     let mut periods = Vec::new();
-    for r in ctx.backend.get_resources(&ctx.user, id, None, crate::backend::Format::ICalendar).await? {
+    for r in ctx
+        .backend
+        .get_resources(&ctx.user, id, None, crate::backend::Format::ICalendar)
+        .await?
+    {
         periods.extend(ical::busy_periods(&r.body, range));
     }
     periods.sort();
     let mut out = String::new();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    for l in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//easdav//dav-server//EN", "BEGIN:VFREEBUSY"] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//easdav//dav-server//EN",
+        "BEGIN:VFREEBUSY",
+    ] {
         ical::fold_into(&mut out, l);
     }
     ical::fold_into(&mut out, &format!("DTSTAMP:{}", format_utc(now)));
@@ -104,16 +140,26 @@ async fn free_busy<B: Backend>(
     ical::fold_into(&mut out, &format!("DTEND:{}", format_utc(end)));
     for (s, e, kind) in periods {
         let (s, e) = (s.max(start), e.min(end).max(s.max(start)));
-        ical::fold_into(&mut out, &format!("FREEBUSY;FBTYPE={kind}:{}/{}", format_utc(s), format_utc(e)));
+        ical::fold_into(
+            &mut out,
+            &format!("FREEBUSY;FBTYPE={kind}:{}/{}", format_utc(s), format_utc(e)),
+        );
     }
     ical::fold_into(&mut out, "END:VFREEBUSY");
     ical::fold_into(&mut out, "END:VCALENDAR");
     let mut r = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(out)));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
     Ok(r)
 }
 
-async fn expand_property<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, items: &[ExpandItem]) -> DavResult<http::Response<Body>> {
+async fn expand_property<B: Backend>(
+    ctx: &Ctx<'_, B>,
+    target: &Target,
+    items: &[ExpandItem],
+) -> DavResult<http::Response<Body>> {
     let href = match target {
         Target::Principal(_) => ctx.hrefs.principal(&ctx.user),
         Target::Home(h, _) => ctx.hrefs.home(*h, &ctx.user),
@@ -129,7 +175,12 @@ async fn expand_property<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, items: &
 
 /// Computes `items` on `target`, replacing hrefs inside properties that have child items by
 /// nested `<D:response>` elements (two levels at most).
-async fn expand_on<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, items: &[ExpandItem], level: u8) -> DavResult<PropStat> {
+async fn expand_on<B: Backend>(
+    ctx: &Ctx<'_, B>,
+    target: &Target,
+    items: &[ExpandItem],
+    level: u8,
+) -> DavResult<PropStat> {
     let pc = PropCtx {
         hrefs: &ctx.hrefs,
         user: &ctx.user,
@@ -167,7 +218,11 @@ async fn expand_on<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, items: &[Expan
                         out.push(n);
                         continue;
                     };
-                    let Some(t) = ctx.hrefs.resolve(h).filter(|t| t.user().is_none_or(|u| u.eq_ignore_ascii_case(&ctx.user))) else {
+                    let Some(t) = ctx
+                        .hrefs
+                        .resolve(h)
+                        .filter(|t| t.user().is_none_or(|u| u.eq_ignore_ascii_case(&ctx.user)))
+                    else {
                         continue;
                     };
                     let inner = Box::pin(expand_on(ctx, &t, &item.children, level + 1)).await?;
@@ -203,7 +258,10 @@ fn response_node(href: &str, ps: &PropStat) -> Node {
             .collect();
         children.push(Node::el(
             QName::dav("propstat"),
-            vec![Node::el(QName::dav("prop"), props), Node::text_el(QName::dav("status"), status_line(s))],
+            vec![
+                Node::el(QName::dav("prop"), props),
+                Node::text_el(QName::dav("status"), status_line(s)),
+            ],
         ));
     }
     Node::el(QName::dav("response"), children)

@@ -57,16 +57,34 @@ pub async fn handle<B: Backend>(
     } else {
         Vec::new()
     };
-    let pc = PropCtx { hrefs: &ctx.hrefs, user: &ctx.user, max_size: ctx.cfg.max_resource_size, format: fmt };
-    let names = if props.names.is_empty() { vec![QName::dav("getetag")] } else { props.names.clone() };
+    let pc = PropCtx {
+        hrefs: &ctx.hrefs,
+        user: &ctx.user,
+        max_size: ctx.cfg.max_resource_size,
+        format: fmt,
+    };
+    let names = if props.names.is_empty() {
+        vec![QName::dav("getetag")]
+    } else {
+        props.names.clone()
+    };
     let sel = Selection::Props(&names);
     let mut ms = MultiStatus::default();
     for m in &changes.changed {
         let body = bodies.iter().find(|r| r.meta.name == m.name);
         let meta = body.map(|r| &r.meta).unwrap_or(m);
         let mut ps = PropStat::default();
-        fill(&mut ps, &pc, &DavNode::Resource(&c, meta, body.map(|r| r.body.as_str())), &sel, props.data.as_ref());
-        ms.push(Response::with_props(ctx.hrefs.resource(home, &ctx.user, id, &m.name), ps));
+        fill(
+            &mut ps,
+            &pc,
+            &DavNode::Resource(&c, meta, body.map(|r| r.body.as_str())),
+            &sel,
+            props.data.as_ref(),
+        );
+        ms.push(Response::with_props(
+            ctx.hrefs.resource(home, &ctx.user, id, &m.name),
+            ps,
+        ));
     }
     for r in &changes.removed {
         ms.push(Response::with_status(ctx.hrefs.resource(home, &ctx.user, id, r), 404));
@@ -81,12 +99,23 @@ pub async fn handle<B: Backend>(
 /// 403 valid-sync-token; Thunderbird's address book only understands 400 (same body).
 fn invalid_token<B>(ctx: &Ctx<'_, B>, calendar: bool) -> DavError {
     let tb = ctx.header("user-agent").is_some_and(|u| u.contains("Thunderbird"));
-    let status = if tb && !calendar { StatusCode::BAD_REQUEST } else { StatusCode::FORBIDDEN };
-    DavError::condition(status, QName::dav("valid-sync-token"), "unknown or expired sync token; start a full sync")
+    let status = if tb && !calendar {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    DavError::condition(
+        status,
+        QName::dav("valid-sync-token"),
+        "unknown or expired sync token; start a full sync",
+    )
 }
 
 fn home_token(state: &[(String, u64)]) -> String {
-    let parts: Vec<String> = state.iter().map(|(id, seq)| format!("{}.{seq}", hex::encode(id.as_bytes()))).collect();
+    let parts: Vec<String> = state
+        .iter()
+        .map(|(id, seq)| format!("{}.{seq}", hex::encode(id.as_bytes())))
+        .collect();
     format!("{SYNC_PREFIX}~home/{}", parts.join("~"))
 }
 
@@ -120,7 +149,11 @@ async fn home_sync<B: Backend>(
         max_size: ctx.cfg.max_resource_size,
         format: crate::backend::Format::ICalendar,
     };
-    let names = if props.names.is_empty() { vec![QName::dav("getetag")] } else { props.names.clone() };
+    let names = if props.names.is_empty() {
+        vec![QName::dav("getetag")]
+    } else {
+        props.names.clone()
+    };
     let mut ms = MultiStatus::default();
     for c in &colls {
         if old.iter().any(|(id, seq)| *id == c.id && *seq == c.seq) {

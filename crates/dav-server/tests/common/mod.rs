@@ -48,11 +48,25 @@ impl T {
         let backend = Arc::new(MemoryBackend::new());
         backend.add_user(ALICE.0, ALICE.1);
         backend.add_user(BOB.0, BOB.1);
-        T { server: DavServer::new(Arc::clone(&backend), cfg), backend, peer: "127.0.0.1:40000".parse().unwrap() }
+        T {
+            server: DavServer::new(Arc::clone(&backend), cfg),
+            backend,
+            peer: "127.0.0.1:40000".parse().unwrap(),
+        }
     }
 
-    pub async fn send(&self, method: &str, path: &str, user: Option<(&str, &str)>, headers: &[(&str, &str)], body: &str) -> Resp {
-        let mut b = http::Request::builder().method(method).uri(path).header("host", "dav.test:8080");
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        user: Option<(&str, &str)>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "dav.test:8080");
         if let Some((u, p)) = user {
             let enc = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
             b = b.header("authorization", format!("Basic {enc}"));
@@ -102,7 +116,9 @@ pub fn card3(uid: &str, name: &str) -> String {
 
 /// All `<D:response>` elements with their href.
 pub fn responses(el: &Element) -> Vec<(String, &Element)> {
-    el.children_named(D, "response").map(|r| (r.child(D, "href").map(|h| h.text.clone()).unwrap_or_default(), r)).collect()
+    el.children_named(D, "response")
+        .map(|r| (r.child(D, "href").map(|h| h.text.clone()).unwrap_or_default(), r))
+        .collect()
 }
 
 /// The property element with status 200 inside a response.

@@ -1,0 +1,192 @@
+//! Tests of the calcard adapter: recurrence, filters, validation, folding.
+use super::*;
+use crate::filter::{Collation, MatchType, TextMatch};
+
+const RECUR: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:r1\r\n\
+DTSTAMP:20060206T001121Z\r\nDTSTART:20060102T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n\
+EXDATE:20060104T100000Z\r\nSUMMARY:Daily\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:r1\r\nSEQUENCE:3\r\n\
+DTSTAMP:20060206T001121Z\r\nRECURRENCE-ID:20060103T100000Z\r\nDTSTART:20060110T100000Z\r\n\
+DURATION:PT1H\r\nSUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+fn range(s: &str, e: &str) -> TimeRange {
+    TimeRange {
+        start: Some(parse_utc(s).unwrap()),
+        end: Some(parse_utc(e).unwrap()),
+    }
+}
+
+fn event_filter(tr: TimeRange) -> CompFilter {
+    CompFilter {
+        name: "VCALENDAR".into(),
+        is_not_defined: false,
+        time_range: None,
+        props: vec![],
+        comps: vec![CompFilter {
+            name: "VEVENT".into(),
+            is_not_defined: false,
+            time_range: Some(tr),
+            props: vec![],
+            comps: vec![],
+        }],
+    }
+}
+
+#[test]
+fn indexes_follow_calcard_numbering() {
+    let roots = Component::parse(RECUR).unwrap();
+    let inst = instances(RECUR, &roots[0]);
+    // Five occurrences, one excluded, one moved: 2nd, 5th, 6th of Jan plus the 10th.
+    assert_eq!(inst.len(), 4, "{inst:?}");
+    let moved = inst
+        .iter()
+        .find(|i| i.start == parse_utc("20060110T100000Z").unwrap())
+        .unwrap();
+    assert_eq!(
+        roots[0].find(moved.index).unwrap().prop("SUMMARY").unwrap().value,
+        "Moved"
+    );
+}
+
+#[test]
+fn time_range_respects_exdate_and_overrides() {
+    assert!(matches_calendar(
+        &event_filter(range("20060102T000000Z", "20060103T000000Z")),
+        RECUR
+    ));
+    // The 3rd was moved away, the 4th excluded.
+    assert!(!matches_calendar(
+        &event_filter(range("20060103T000000Z", "20060105T000000Z")),
+        RECUR
+    ));
+    assert!(matches_calendar(
+        &event_filter(range("20060110T103000Z", "20060110T110000Z")),
+        RECUR
+    ));
+    assert!(!matches_calendar(
+        &event_filter(range("20070101T000000Z", "20080101T000000Z")),
+        RECUR
+    ));
+}
+
+#[test]
+fn all_day_and_infinite_rules() {
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20200301\r\n\
+RRULE:FREQ=YEARLY\r\nSUMMARY:Birthday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    assert!(matches_calendar(
+        &event_filter(range("20300301T120000Z", "20300301T130000Z")),
+        ics
+    ));
+    assert!(!matches_calendar(
+        &event_filter(range("20300302T000000Z", "20300303T000000Z")),
+        ics
+    ));
+    let out = expand(ics, &range("20210101T000000Z", "20230101T000000Z")).unwrap();
+    assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
+    assert!(out.contains("RECURRENCE-ID;VALUE=DATE:20220301"));
+}
+
+#[test]
+fn expand_writes_instances_in_utc() {
+    let out = expand(RECUR, &range("20060101T000000Z", "20060201T000000Z")).unwrap();
+    assert_eq!(out.matches("BEGIN:VEVENT").count(), 4);
+    assert!(!out.contains("RRULE"));
+    assert!(out.contains("RECURRENCE-ID:20060105T100000Z"));
+    assert!(out.contains("DTSTART:20060110T100000Z"));
+    assert!(out.contains("RECURRENCE-ID:20060103T100000Z"));
+}
+
+#[test]
+fn todo_rules() {
+    let todo = |props: &str| {
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t\r\n{props}END:VTODO\r\nEND:VCALENDAR\r\n")
+    };
+    let f = |tr| {
+        let mut f = event_filter(tr);
+        f.comps[0].name = "VTODO".into();
+        f
+    };
+    let r = range("20060104T000000Z", "20060105T000000Z");
+    assert!(matches_calendar(&f(r), &todo("")));
+    assert!(matches_calendar(&f(r), &todo("DUE:20060104T120000Z\r\n")));
+    assert!(!matches_calendar(&f(r), &todo("DUE:20060106T120000Z\r\n")));
+    assert!(matches_calendar(
+        &f(r),
+        &todo("DTSTART:20060104T080000Z\r\nDURATION:PT1H\r\n")
+    ));
+    assert!(!matches_calendar(&f(r), &todo("DTSTART:20060105T080000Z\r\n")));
+    assert!(matches_calendar(&f(r), &todo("CREATED:20060101T000000Z\r\n")));
+}
+
+#[test]
+fn prop_and_param_filters() {
+    let tm = |t: &str| TextMatch {
+        text: t.into(),
+        collation: Collation::AsciiCasemap,
+        negate: false,
+        match_type: MatchType::Contains,
+    };
+    let mut f = event_filter(range("20060101T000000Z", "20060201T000000Z"));
+    f.comps[0].props.push(PropFilter {
+        name: "SUMMARY".into(),
+        is_not_defined: false,
+        time_range: None,
+        text_matches: vec![tm("move")],
+        params: vec![],
+        all_of: true,
+    });
+    assert!(matches_calendar(&f, RECUR));
+    f.comps[0].props[0].text_matches = vec![tm("nothing")];
+    assert!(!matches_calendar(&f, RECUR));
+    let card =
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:Ann Example\r\nEMAIL;TYPE=work:ann@example.com\r\nEND:VCARD\r\n";
+    let mut pf = PropFilter {
+        name: "EMAIL".into(),
+        is_not_defined: false,
+        time_range: None,
+        text_matches: vec![tm("ANN@")],
+        params: vec![],
+        all_of: false,
+    };
+    pf.params.push(crate::filter::ParamFilter {
+        name: "TYPE".into(),
+        is_not_defined: false,
+        text_match: Some(tm("work")),
+    });
+    assert!(matches_card(
+        &CardFilter {
+            all_of: false,
+            props: vec![pf.clone()]
+        },
+        card
+    ));
+    pf.params[0].text_match = Some(tm("home"));
+    assert!(!matches_card(
+        &CardFilter {
+            all_of: false,
+            props: vec![pf]
+        },
+        card
+    ));
+}
+
+#[test]
+fn validation() {
+    assert_eq!(validate_calendar(RECUR).unwrap().uid, "r1");
+    let two = RECUR.replace("UID:r1\r\nSEQUENCE", "UID:r2\r\nSEQUENCE");
+    assert!(matches!(validate_calendar(&two), Err(DataError::InvalidObject(_))));
+    assert!(matches!(validate_calendar("garbage"), Err(DataError::Unparseable(_))));
+    let m = RECUR.replace("VERSION:2.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n");
+    assert!(validate_calendar(&m).is_err());
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:A\r\nEND:VCARD\r\n";
+    assert_eq!(validate_vcard(card).unwrap(), ("c".to_owned(), "3.0".to_owned()));
+    assert!(validate_vcard(RECUR).is_err());
+}
+
+#[test]
+fn folds_long_lines() {
+    let mut out = String::new();
+    fold_into(&mut out, &format!("SUMMARY:{}", "é".repeat(60)));
+    assert!(out.split("\r\n").all(|l| l.len() <= 75));
+    let back = unfold(&out).join("");
+    assert_eq!(back, format!("SUMMARY:{}", "é".repeat(60)));
+}
