@@ -133,7 +133,7 @@ fn compare(input: &str, bare: &str, with: &str) -> (Count, Vec<String>, Vec<Stri
     for line in &inp {
         c.props += 1;
         let k = key(line);
-        let mut hit = |pool: &mut Vec<Option<(String, String)>>| match pool.iter().position(|x| *x == k) {
+        let hit = |pool: &mut Vec<Option<(String, String)>>| match pool.iter().position(|x| *x == k) {
             Some(i) => {
                 pool.swap_remove(i);
                 true
