@@ -421,7 +421,7 @@ pub fn matches_calendar(filter: &CompFilter, text: &str) -> bool {
     if filter.is_not_defined {
         return false;
     }
-    let needs_instances = filter.comps.iter().any(|c| c.time_range.is_some());
+    let needs_instances = filter.comps.iter().any(has_time_range);
     let inst = if needs_instances {
         instances(text, cal)
     } else {
@@ -436,22 +436,89 @@ fn comp_matches(f: &CompFilter, parent: &Component, inst: &[Instance]) -> bool {
         return candidates.peek().is_none();
     }
     candidates.any(|c| {
-        f.time_range.is_none_or(|tr| component_in_range(c, &tr, inst))
+        f.time_range.is_none_or(|tr| component_in_range(c, parent, &tr, inst))
             && f.props.iter().all(|p| prop_matches(p, c))
             && f.comps.iter().all(|sub| comp_matches(sub, c, inst))
     })
 }
 
-fn component_in_range(c: &Component, tr: &TimeRange, inst: &[Instance]) -> bool {
+fn component_in_range(c: &Component, parent: &Component, tr: &TimeRange, inst: &[Instance]) -> bool {
     match c.name.as_str() {
         "VTODO" if c.prop("DTSTART").is_none() => todo_in_range(c, tr),
         "VEVENT" | "VTODO" | "VJOURNAL" | "VFREEBUSY" => inst
             .iter()
             .filter(|i| i.index == c.index)
             .any(|i| tr.overlaps(i.start, i.end)),
-        "VALARM" => true,
+        "VALARM" => alarm_in_range(c, parent, tr, inst),
         _ => false,
     }
+}
+
+/// RFC 4791 §9.9 for VALARM: the trigger time of any occurrence of the parent (relative to
+/// its start, or its end with `RELATED=END`, or absolute) lies in the range; `REPEAT` and
+/// `DURATION` add further triggers.
+fn alarm_in_range(alarm: &Component, parent: &Component, tr: &TimeRange, inst: &[Instance]) -> bool {
+    let Some(trigger) = alarm.prop("TRIGGER") else {
+        return false;
+    };
+    let repeat = alarm
+        .prop("REPEAT")
+        .and_then(|r| r.value.trim().parse::<i64>().ok())
+        .unwrap_or(0)
+        .clamp(0, 100);
+    let step = alarm
+        .prop("DURATION")
+        .and_then(|d| parse_duration(&d.value))
+        .unwrap_or(0);
+    let hits = |t: i64| (0..=repeat).any(|k| tr.overlaps(t + k * step, t + k * step));
+    if let Ok(abs) = parse_utc(&trigger.value) {
+        return hits(abs);
+    }
+    let Some(offset) = parse_duration(&trigger.value) else {
+        return false;
+    };
+    let from_end = trigger
+        .param("RELATED")
+        .is_some_and(|r| r.iter().any(|v| v.eq_ignore_ascii_case("END")));
+    inst.iter()
+        .filter(|i| i.index == parent.index)
+        .any(|i| hits(if from_end { i.end } else { i.start } + offset))
+}
+
+/// Parses an RFC 5545 duration (`-PT15M`, `P1DT2H`, `P2W`) into seconds.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let rest = rest.strip_prefix('P')?;
+    let mut total = 0i64;
+    let mut num = String::new();
+    let mut in_time = false;
+    for ch in rest.chars() {
+        match ch {
+            '0'..='9' => num.push(ch),
+            'T' => in_time = true,
+            _ => {
+                let n: i64 = num.parse().ok()?;
+                num.clear();
+                total += n * match (ch, in_time) {
+                    ('W', _) => 604_800,
+                    ('D', _) => 86_400,
+                    ('H', true) => 3600,
+                    ('M', true) => 60,
+                    ('S', true) => 1,
+                    _ => return None,
+                };
+            }
+        }
+    }
+    num.is_empty().then_some(sign * total)
+}
+
+fn has_time_range(f: &CompFilter) -> bool {
+    f.time_range.is_some() || f.comps.iter().any(has_time_range)
 }
 
 /// RFC 4791 §9.9 rows for a VTODO without DTSTART.

@@ -190,3 +190,29 @@ fn folds_long_lines() {
     let back = unfold(&out).join("");
     assert_eq!(back, format!("SUMMARY:{}", "é".repeat(60)));
 }
+
+#[test]
+fn alarm_time_ranges() {
+    assert_eq!(parse_duration("-PT15M"), Some(-900));
+    assert_eq!(parse_duration("P1DT2H"), Some(93_600));
+    assert_eq!(parse_duration("P2W"), Some(1_209_600));
+    assert_eq!(parse_duration("PT"), Some(0));
+    assert_eq!(parse_duration("1H"), None);
+    let ics = RECUR.replace(
+        "SUMMARY:Daily\r\n",
+        "SUMMARY:Daily\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT30M\r\nEND:VALARM\r\n",
+    );
+    let mut f = event_filter(range("20060105T092000Z", "20060105T094000Z"));
+    f.comps[0].time_range = None;
+    f.comps[0].comps.push(CompFilter {
+        name: "VALARM".into(),
+        is_not_defined: false,
+        time_range: Some(range("20060105T092000Z", "20060105T094000Z")),
+        props: vec![],
+        comps: vec![],
+    });
+    assert!(matches_calendar(&f, &ics), "alarm of the 5th at 09:30");
+    f.comps[0].comps[0].time_range = Some(range("20060104T092000Z", "20060104T094000Z"));
+    assert!(!matches_calendar(&f, &ics), "the 4th is excluded");
+    assert!(!matches_calendar(&f, RECUR), "no alarm at all");
+}

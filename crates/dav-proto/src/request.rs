@@ -212,6 +212,17 @@ pub enum Report {
     FreeBusyQuery(TimeRange),
     /// RFC 3253 §3.8.
     ExpandProperty(Vec<ExpandItem>),
+    /// RFC 3744 §9.4.
+    PrincipalPropertySearch {
+        /// (properties searched, text to match) pairs.
+        searches: Vec<(Vec<QName>, String)>,
+        /// `test="anyof"` (default allof).
+        any_of: bool,
+        /// Properties to return.
+        props: Vec<QName>,
+    },
+    /// RFC 3744 §9.5.
+    PrincipalSearchPropertySet,
     /// A report this crate does not know.
     Unsupported(QName),
 }
@@ -294,6 +305,24 @@ impl Report {
                 Report::FreeBusyQuery(time_range(tr)?)
             }
             (DAV, "expand-property") => Report::ExpandProperty(expand_items(&root)),
+            (DAV, "principal-property-search") => Report::PrincipalPropertySearch {
+                searches: root
+                    .children_named(DAV, "property-search")
+                    .map(|ps| {
+                        let names = ps
+                            .child(DAV, "prop")
+                            .map(|p| p.children.iter().map(Element::qname).collect());
+                        let text = ps.child(DAV, "match").map(|m| m.text.clone()).unwrap_or_default();
+                        (names.unwrap_or_default(), text)
+                    })
+                    .collect(),
+                any_of: root.attr("test") == Some("anyof"),
+                props: root
+                    .child(DAV, "prop")
+                    .map(|p| p.children.iter().map(Element::qname).collect())
+                    .unwrap_or_default(),
+            },
+            (DAV, "principal-search-property-set") => Report::PrincipalSearchPropertySet,
             _ => Report::Unsupported(root.qname()),
         })
     }

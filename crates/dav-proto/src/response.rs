@@ -264,6 +264,25 @@ fn write_prop(out: &mut String, name: &QName, value: &Value) {
     out.push('>');
 }
 
+/// Renders a whole document whose root is `node` (namespace prefixes declared on the root;
+/// root attributes are not written).
+pub fn render_document(node: &Node) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    match node {
+        Node::Text(t) => out.push_str(&escape(t)),
+        Node::El { name, children, .. } => {
+            let t = tag(name, &mut out, true);
+            for c in children {
+                write_node(&mut out, c);
+            }
+            out.push_str("</");
+            out.push_str(&t);
+            out.push_str(">\n");
+        }
+    }
+    out
+}
+
 /// Renders one node (used by the error body and property values).
 pub fn write_node(out: &mut String, node: &Node) {
     match node {

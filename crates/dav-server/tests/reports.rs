@@ -264,3 +264,21 @@ async fn free_busy_and_expand_property() {
     let r = t.a("REPORT", CAL, &[], r#"<x:weird xmlns:x="urn:x"/>"#).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn principal_property_search_sees_only_self() {
+    let t = T::new();
+    let q = |m: &str| {
+        format!(r#"<d:principal-property-search xmlns:d="DAV:"><d:property-search><d:prop><d:displayname/></d:prop><d:match>{m}</d:match></d:property-search><d:prop><d:displayname/></d:prop></d:principal-property-search>"#)
+    };
+    let r = t.a("REPORT", "/principals/", &[("depth", "0")], &q("ALICE")).await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS);
+    let x = r.xml();
+    let got: Vec<String> = responses(&x).into_iter().map(|(h, _)| h).collect();
+    assert_eq!(got, vec!["/principals/alice@example.com/".to_owned()]);
+    let r = t.a("REPORT", "/principals/", &[("depth", "0")], &q("bob")).await;
+    assert!(responses(&r.xml()).is_empty(), "other principals are never listed");
+    let r = t.a("REPORT", "/principals/", &[], r#"<d:principal-search-property-set xmlns:d="DAV:"/>"#).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.xml().children_named(D, "principal-search-property").count() >= 1);
+}

@@ -30,6 +30,12 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) 
         }
         Report::FreeBusyQuery(range) => free_busy(ctx, target, &range).await,
         Report::ExpandProperty(items) => expand_property(ctx, target, &items).await,
+        Report::PrincipalPropertySearch {
+            searches,
+            any_of,
+            props,
+        } => principal_search(ctx, &searches, any_of, &props).await,
+        Report::PrincipalSearchPropertySet => Ok(search_property_set()),
         Report::Unsupported(name) => Err(DavError::condition(
             StatusCode::FORBIDDEN,
             QName::dav("supported-report"),
@@ -235,6 +241,83 @@ async fn expand_on<B: Backend>(
         ps.ok(item.name.clone(), v);
     }
     Ok(ps)
+}
+
+/// principal-property-search: only the user's own principal is ever visible, so the answer
+/// holds it when it matches (an empty search lists it) and is empty otherwise.
+async fn principal_search<B: Backend>(
+    ctx: &Ctx<'_, B>,
+    searches: &[(Vec<QName>, String)],
+    any_of: bool,
+    props: &[QName],
+) -> DavResult<http::Response<Body>> {
+    let p = ctx.backend.principal(&ctx.user).await?;
+    let pc = PropCtx {
+        hrefs: &ctx.hrefs,
+        user: &ctx.user,
+        max_size: ctx.cfg.max_resource_size,
+        format: crate::backend::Format::ICalendar,
+    };
+    let node = DavNode::Principal(&p);
+    let text_of = |n: &QName| -> String {
+        match value(&pc, &node, n, None) {
+            Some(Value::Text(t)) => t,
+            Some(Value::Nodes(ns)) => ns
+                .iter()
+                .filter_map(|n| match n {
+                    Node::El { children, .. } => children.first().and_then(|c| match c {
+                        Node::Text(t) => Some(t.clone()),
+                        Node::El { .. } => None,
+                    }),
+                    Node::Text(t) => Some(t.clone()),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => String::new(),
+        }
+    };
+    let hit = |(names, text): &(Vec<QName>, String)| {
+        let t = text.to_lowercase();
+        names.iter().any(|n| text_of(n).to_lowercase().contains(&t))
+    };
+    let matched = searches.is_empty()
+        || if any_of {
+            searches.iter().any(hit)
+        } else {
+            searches.iter().all(hit)
+        };
+    let mut ms = MultiStatus::default();
+    if matched {
+        let names = if props.is_empty() {
+            vec![QName::dav("displayname")]
+        } else {
+            props.to_vec()
+        };
+        let mut ps = PropStat::default();
+        fill(&mut ps, &pc, &node, &Selection::Props(&names), None);
+        ms.push(Response::with_props(ctx.hrefs.principal(&ctx.user), ps));
+    }
+    Ok(multistatus(ms.render()))
+}
+
+fn search_property_set() -> http::Response<Body> {
+    let item = |ns: &str, n: &str, d: &str| {
+        Node::el(
+            QName::dav("principal-search-property"),
+            vec![
+                Node::el(QName::dav("prop"), vec![Node::empty(QName::new(ns, n))]),
+                Node::text_el(QName::dav("description"), d),
+            ],
+        )
+    };
+    let out = dav_proto::response::render_document(&Node::el(
+        QName::dav("principal-search-property-set"),
+        vec![
+            item(dav_proto::names::DAV, "displayname", "Display name"),
+            item(dav_proto::names::CALDAV, "calendar-user-address-set", "E-mail address"),
+        ],
+    ));
+    crate::server::xml_response(StatusCode::OK, out)
 }
 
 fn response_node(href: &str, ps: &PropStat) -> Node {
