@@ -115,9 +115,8 @@ impl Client {
         self.update_state(|s| {
             s.policy_key = Some(outcome.policy_key.clone());
             s.policy = outcome.policy.clone();
-            if with_info {
-                s.device_info_sent = true;
-            }
+            // Before 14.1 the standalone Settings command is (re)sent by the next `ensure_ready`.
+            s.device_info_sent = with_info;
         });
     }
 

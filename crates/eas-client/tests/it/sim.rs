@@ -244,3 +244,52 @@ async fn bearer_token_refresh_against_simulator() {
     assert!(c.folder_sync("0").await.unwrap().status.is_success());
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_version_bootstraps_and_recovers_a_lost_partnership() {
+    for v in [
+        ProtocolVersion::V12_1,
+        ProtocolVersion::V14_0,
+        ProtocolVersion::V14_1,
+        ProtocolVersion::V16_0,
+    ] {
+        let sim = start(|_| {}).await;
+        let (c, _) = basic_client(&sim, |cfg| cfg.version_pin = Some(v));
+        let fs = c.folder_sync("0").await.unwrap();
+        assert!(fs.status.is_success(), "{v}");
+        assert_eq!(c.version(), Some(v));
+        assert!(c.state().device_info_sent, "{v}");
+        assert_eq!(
+            device(&sim).await["info"]["Model"],
+            "easdav",
+            "{v}: DeviceInformation delivered"
+        );
+        // Losing the partnership yields 449 (12.1) or 142 (14.0+); both re-provision.
+        control(
+            &sim,
+            reqwest::Method::DELETE,
+            &format!("/users/alice/devices/{DEVICE}"),
+            None,
+        )
+        .await;
+        let cal = folder_of(&fs.changes, FolderType::Calendar);
+        let first = SyncRequest {
+            collections: vec![SyncCollection::new("0", cal)],
+            ..Default::default()
+        };
+        let r = c.sync(&first).await.unwrap().expect("sync body");
+        assert!(r.collections[0].status.is_success(), "{v}: {r:?}");
+        assert_eq!(
+            device(&sim).await["policy_key"].to_string(),
+            c.state().policy_key.unwrap(),
+            "{v}"
+        );
+        c.folder_sync("0").await.unwrap();
+        assert_eq!(
+            device(&sim).await["info"]["Model"],
+            "easdav",
+            "{v}: DeviceInformation sent again"
+        );
+        sim.shutdown().await;
+    }
+}
