@@ -328,3 +328,26 @@ fn every_invalid_vcard_gives_a_user_presentable_error() {
         }
     }
 }
+
+#[test]
+fn doc_lists_every_field() {
+    // docs/mapping-contacts.md names every Contacts/Contacts2 element; a
+    // new element in the code pages must be documented (mapped or ignored).
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/mapping-contacts.md"))
+        .expect("docs/mapping-contacts.md");
+    let mut n = 0;
+    for &(page, token, name) in wbxml::tags::ALL {
+        if page == contacts::PAGE || page == contacts2::PAGE {
+            let tag = wbxml::Tag::new(page, token);
+            assert_eq!(tag.name(), Some(name));
+            let needle = if page == contacts2::PAGE {
+                format!("c2:{name}")
+            } else {
+                name.to_string()
+            };
+            assert!(doc.contains(&needle), "{needle} is not in docs/mapping-contacts.md");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 68);
+}
