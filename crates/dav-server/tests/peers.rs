@@ -84,3 +84,13 @@ async fn caldav_server_tester_finds_nothing_broken() {
     assert!(ok, "caldav-server-tester reported problems:\n{out}");
     assert!(out.contains("no broken features"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_least_as_complete_as_radicale() {
+    let (url, task) = serve().await;
+    let (ok, out) = run("dav_radicale_compare.py", &[&url, "alice@example.com", "secret"]).await;
+    task.abort();
+    println!("{out}");
+    assert!(ok, "comparison with radicale failed:\n{out}");
+    assert!(out.contains("easdav at least as complete as radicale"));
+}
