@@ -50,7 +50,11 @@ pub fn folder_sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome 
                         folder_type: FolderType::from_code(u32::from(f.folder_type)),
                     };
                     let known = part.known.insert(id.clone(), f.modseq).is_some();
-                    changes.push(if known { FolderChange::Update(wire) } else { FolderChange::Add(wire) });
+                    changes.push(if known {
+                        FolderChange::Update(wire)
+                    } else {
+                        FolderChange::Add(wire)
+                    });
                 }
             }
         }
@@ -98,7 +102,10 @@ pub fn folder_create(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
             16,
             folder_type::USER_NOTES,
         ];
-        let Some(ftype) = u8::try_from(req.folder_type.code()).ok().filter(|t| user_types.contains(t)) else {
+        let Some(ftype) = u8::try_from(req.folder_type.code())
+            .ok()
+            .filter(|t| user_types.contains(t))
+        else {
             return fail(FolderStatus::MalformedRequest);
         };
         if name.is_empty() {
@@ -126,7 +133,10 @@ pub fn folder_create(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
 
 /// Handles `FolderUpdate` (rename and/or move).
 pub fn folder_update(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let fail = |s| FolderUpdateResponse { status: s, sync_key: None };
+    let fail = |s| FolderUpdateResponse {
+        status: s,
+        sync_key: None,
+    };
     let Some(req) = decode::<FolderUpdateRequest>(doc, ctx) else {
         return Outcome::Wbxml(fail(FolderStatus::MalformedRequest).to_element(ctx.version));
     };
@@ -146,7 +156,11 @@ pub fn folder_update(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
         if parent != "0" && (!mb.folders.contains_key(&parent) || parent == id) {
             return fail(FolderStatus::ParentNotFound);
         }
-        if mb.folders.values().any(|f| f.parent_id == parent && f.name == name && f.id != id) {
+        if mb
+            .folders
+            .values()
+            .any(|f| f.parent_id == parent && f.name == name && f.id != id)
+        {
             return fail(FolderStatus::AlreadyExists);
         }
         let seq = mb.bump();
@@ -168,7 +182,10 @@ pub fn folder_update(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcom
 
 /// Handles `FolderDelete` (the folder, its sub-folders and their items).
 pub fn folder_delete(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let fail = |s| FolderDeleteResponse { status: s, sync_key: None };
+    let fail = |s| FolderDeleteResponse {
+        status: s,
+        sync_key: None,
+    };
     let Some(req) = decode::<FolderDeleteRequest>(doc, ctx) else {
         return Outcome::Wbxml(fail(FolderStatus::MalformedRequest).to_element(ctx.version));
     };

@@ -5,6 +5,7 @@ mod items;
 mod ping;
 mod provision;
 mod sync;
+mod sync_commands;
 
 use http::StatusCode;
 use wbxml::tags::{
@@ -125,12 +126,4 @@ pub fn fault_status(shared: &Shared, ctx: &Ctx, doc: Option<&Element>, code: u16
         return sync::collection_fault(shared, ctx, doc, code);
     }
     status_response(&ctx.cmd, code)
-}
-
-/// Whether an element holding 0/1 (or empty = 1) is set; `default` when absent.
-pub fn flag(parent: &Element, tag: Tag, default: bool) -> bool {
-    match parent.find(tag) {
-        None => default,
-        Some(e) => !matches!(e.text().map(str::trim), Some("0")),
-    }
 }

@@ -14,7 +14,11 @@ use crate::state::PingCache;
 /// Handles `Ping`.
 pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
     let cfg = &shared.config;
-    let req = match doc.as_ref().map(|d| PingRequest::from_element(d, ctx.version)).transpose() {
+    let req = match doc
+        .as_ref()
+        .map(|d| PingRequest::from_element(d, ctx.version))
+        .transpose()
+    {
         Ok(r) => r.unwrap_or_default(),
         Err(e) => {
             tracing::debug!("bad Ping: {e}");
@@ -37,7 +41,11 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
         return status(PingStatus::MissingParameters);
     }
     if heartbeat < cfg.heartbeat_min || heartbeat > cfg.heartbeat_max {
-        let allowed = if heartbeat < cfg.heartbeat_min { cfg.heartbeat_min } else { cfg.heartbeat_max };
+        let allowed = if heartbeat < cfg.heartbeat_min {
+            cfg.heartbeat_min
+        } else {
+            cfg.heartbeat_max
+        };
         let mut r = PingResponse::new(PingStatus::InvalidHeartbeatInterval);
         r.heartbeat_interval = Some(allowed);
         return Outcome::Wbxml(r.to_element(ctx.version));

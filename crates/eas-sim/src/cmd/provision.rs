@@ -91,7 +91,8 @@ fn plan(dev: &mut Device, ctx: &Ctx, req: &ProvisionRequest) -> ProvisionRespons
     resp
 }
 
-fn remember(dev: &mut Device, info: &DeviceInformation) {
+/// Stores the DeviceInformation fields a device sent.
+pub(super) fn remember(dev: &mut Device, info: &DeviceInformation) {
     let fields = [
         ("Model", &info.model),
         ("IMEI", &info.imei),

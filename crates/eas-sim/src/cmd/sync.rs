@@ -1,36 +1,42 @@
-//! Sync (AirSync page): sync-key chaining, client commands, server changes,
-//! paging, conflicts, idempotent replay, empty/partial and hanging requests.
+//! Sync (AirSync page): sync-key chaining, server changes, paging, idempotent
+//! replay, empty/partial and hanging requests. Client commands are applied in
+//! `sync_commands.rs`.
 
 use std::time::Duration;
 
-use wbxml::tags::{airsync as air, airsyncbase as asb, calendar as cal};
+use eas_proto::sync::{ServerCommand, SyncCollection, SyncCollectionResponse, SyncRequest, SyncResponse};
+use eas_proto::{Conflict, EasMessage, SyncStatus};
+use wbxml::tags::airsync as air;
 use wbxml::{Element, Node};
 
-use eas_proto::ProtocolVersion;
-
-use super::{flag, with_owner, Ctx, Outcome};
-use crate::normalize::{self, Refused};
+use super::sync_commands::{client_command, Env};
+use super::{Ctx, Outcome};
+use crate::normalize;
 use crate::shared::Shared;
-use crate::state::{folder_type, Blob, ItemClass, Mailbox, Partnership, Pending, Replay};
+use crate::state::{Blob, Mailbox, Partnership, Pending, Replay};
 
 const DEFAULT_WINDOW: usize = 100;
 const MAX_WINDOW: usize = 512;
 
 /// Handles `Sync`.
 pub async fn sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
-    let req = match resolve_request(shared, ctx, doc) {
+    let v = ctx.version;
+    let merged = match resolve_request(shared, ctx, doc) {
         Ok(r) => r,
         Err(code) => return super::status_response("Sync", code),
     };
+    let req = match SyncRequest::from_element(&merged, v) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!("bad Sync: {e}");
+            return top_status(SyncStatus::ProtocolError, None, v);
+        }
+    };
     // Hanging Sync: Wait (minutes, 12.1+) or HeartbeatInterval (seconds, 14.0+).
     let wait = req
-        .child_text(air::HEARTBEAT_INTERVAL)
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .or_else(|| {
-            req.child_text(air::WAIT)
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .map(|m| m * 60)
-        });
+        .heartbeat_interval
+        .map(u64::from)
+        .or_else(|| req.wait.map(|m| u64::from(m) * 60));
     if let Some(secs) = wait {
         let (min, max) = (
             u64::from(shared.config.heartbeat_min),
@@ -38,16 +44,8 @@ pub async fn sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
         );
         if secs < min || secs > max {
             let limit = if secs < min { min } else { max };
-            let limit = if req.find(air::WAIT).is_some() {
-                limit / 60
-            } else {
-                limit
-            };
-            return Outcome::Wbxml(
-                Element::new(air::SYNC)
-                    .with_text_child(air::STATUS, "14")
-                    .with_text_child(air::LIMIT, limit.to_string()),
-            );
+            let limit = if req.wait.is_some() { limit.div_ceil(60) } else { limit };
+            return top_status(SyncStatus::InvalidWaitOrHeartbeat, u32::try_from(limit).ok(), v);
         }
         if let Some(mut rx) = shared.subscribe(&ctx.user) {
             rx.borrow_and_update();
@@ -70,6 +68,15 @@ pub async fn sync(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
         Some(r) => Outcome::Wbxml(r),
         None => Outcome::Empty,
     }
+}
+
+fn top_status(status: SyncStatus, limit: Option<u32>, v: eas_proto::ProtocolVersion) -> Outcome {
+    let r = SyncResponse {
+        status: Some(status),
+        limit,
+        collections: Vec::new(),
+    };
+    Outcome::Wbxml(r.to_element(v))
 }
 
 /// Builds the effective request: a full request is cached; an empty or partial
@@ -151,39 +158,30 @@ fn strip_commands(d: &Element) -> Element {
 }
 
 /// Whether running the request now would produce anything (for hanging Syncs).
-fn has_work(shared: &Shared, ctx: &Ctx, req: &Element) -> bool {
+fn has_work(shared: &Shared, ctx: &Ctx, req: &SyncRequest) -> bool {
     shared.with_mailbox(&ctx.user, |mb| {
         if mb.hierarchy_stale(&ctx.device_id) {
             return true;
         }
-        req.find(air::COLLECTIONS)
-            .into_iter()
-            .flat_map(|c| c.find_all(air::COLLECTION))
-            .any(|c| {
-                let id = c.child_text(air::COLLECTION_ID).unwrap_or_default();
-                let key = c.child_text(air::SYNC_KEY).unwrap_or_default();
-                match mb.devices.get(&ctx.device_id).and_then(|d| d.collections.get(id)) {
-                    Some(p) if p.key == key => c.find(air::COMMANDS).is_some() || !mb.pending(id, &p.known).is_empty(),
-                    _ => true,
-                }
-            })
+        req.collections.iter().any(|c| {
+            let id = c.collection_id.trim();
+            match mb.devices.get(&ctx.device_id).and_then(|d| d.collections.get(id)) {
+                Some(p) if p.key == c.sync_key.trim() => !c.commands.is_empty() || !mb.pending(id, &p.known).is_empty(),
+                _ => true,
+            }
+        })
     })
 }
 
 /// Runs the whole request under the lock; returns the response (`None` = empty
 /// body) and whether the mailbox changed.
-fn run(mb: &mut Mailbox, ctx: &Ctx, req: &Element) -> (Option<Element>, bool) {
+fn run(mb: &mut Mailbox, ctx: &Ctx, req: &SyncRequest) -> (Option<Element>, bool) {
     let mut budget = req
-        .child_text(air::WINDOW_SIZE)
-        .and_then(|w| w.trim().parse::<usize>().ok())
-        .map_or(MAX_WINDOW * 16, |w| w.clamp(1, MAX_WINDOW));
+        .window_size
+        .map_or(MAX_WINDOW * 16, |w| (w as usize).clamp(1, MAX_WINDOW));
     let mut colls = Element::new(air::COLLECTIONS);
     let mut changed = false;
-    for c in req
-        .find(air::COLLECTIONS)
-        .into_iter()
-        .flat_map(|c| c.find_all(air::COLLECTION))
-    {
+    for c in &req.collections {
         let (e, ch) = collection(mb, ctx, c, &mut budget);
         changed |= ch;
         colls.push(e);
@@ -194,11 +192,22 @@ fn run(mb: &mut Mailbox, ctx: &Ctx, req: &Element) -> (Option<Element>, bool) {
     (Some(Element::new(air::SYNC).with_child(colls)), changed)
 }
 
-fn coll_status(key: &str, id: &str, code: u16) -> Element {
-    Element::new(air::COLLECTION)
-        .with_text_child(air::SYNC_KEY, key)
-        .with_text_child(air::COLLECTION_ID, id)
-        .with_text_child(air::STATUS, code.to_string())
+/// Encodes one response collection as its `Collection` element.
+fn encode_collection(c: SyncCollectionResponse, v: eas_proto::ProtocolVersion) -> Element {
+    let doc = SyncResponse {
+        status: None,
+        limit: None,
+        collections: vec![c],
+    }
+    .to_element(v);
+    doc.find(air::COLLECTIONS)
+        .and_then(|c| c.find(air::COLLECTION))
+        .cloned()
+        .unwrap_or_else(|| Element::new(air::COLLECTION))
+}
+
+fn coll_status(key: &str, id: &str, status: SyncStatus, v: eas_proto::ProtocolVersion) -> Element {
+    encode_collection(SyncCollectionResponse::new(id, Some(key.to_owned()), status), v)
 }
 
 /// Answers every collection of the request with `code` (fault injection);
@@ -216,24 +225,32 @@ pub fn collection_fault(shared: &Shared, ctx: &Ctx, doc: Option<&Element>, code:
             if code == 3 {
                 mb.device(&ctx.device_id).collections.remove(&id);
             }
-            colls.push(coll_status(if code == 3 { "0" } else { &key }, &id, code));
+            let key = if code == 3 { "0" } else { key.as_str() };
+            colls.push(coll_status(
+                key,
+                &id,
+                SyncStatus::from_code(u32::from(code)),
+                ctx.version,
+            ));
         }
     });
     Outcome::Wbxml(Element::new(air::SYNC).with_child(colls))
 }
 
-fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (Element, bool) {
-    let id = c.child_text(air::COLLECTION_ID).unwrap_or_default().trim().to_owned();
-    let key = c.child_text(air::SYNC_KEY).unwrap_or_default().trim().to_owned();
+fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &SyncCollection, budget: &mut usize) -> (Element, bool) {
+    let v = ctx.version;
+    let id = c.collection_id.trim().to_owned();
+    let key = c.sync_key.trim().to_owned();
     let Some(folder) = mb.folders.get(&id).cloned() else {
-        return (coll_status(&key, &id, 12), false);
+        return (coll_status(&key, &id, SyncStatus::FolderHierarchyChanged, v), false);
     };
     if mb.hierarchy_stale(&ctx.device_id) {
-        return (coll_status(&key, &id, 12), false);
+        return (coll_status(&key, &id, SyncStatus::FolderHierarchyChanged, v), false);
     }
     if key == "0" {
         let supported = c
-            .find(air::SUPPORTED)
+            .supported
+            .as_ref()
             .map(|s| s.elements().map(|e| (e.tag.page, e.tag.token)).collect());
         let new_key = mb.next().to_string();
         let part = Partnership {
@@ -242,7 +259,7 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
             ..Partnership::default()
         };
         mb.device(&ctx.device_id).collections.insert(id.clone(), part);
-        return (coll_status(&new_key, &id, 1), false);
+        return (coll_status(&new_key, &id, SyncStatus::Success, v), false);
     }
     let Some(mut part) = mb
         .devices
@@ -250,40 +267,35 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
         .and_then(|d| d.collections.get(&id))
         .cloned()
     else {
-        return (coll_status("0", &id, 3), false);
+        return (coll_status("0", &id, SyncStatus::InvalidSyncKey, v), false);
     };
     if part.key != key {
         return match &part.replay {
             Some(r) if r.request_key == key => (r.response.0.clone(), false),
-            _ => (coll_status("0", &id, 3), false),
+            _ => (coll_status("0", &id, SyncStatus::InvalidSyncKey, v), false),
         };
     }
-    let opts = c.find(air::OPTIONS);
-    let server_wins = opts.and_then(|o| o.child_text(air::CONFLICT)).map(str::trim) != Some("0");
-    let deletes_as_moves = flag(c, air::DELETES_AS_MOVES, true);
-    let get_changes = flag(c, air::GET_CHANGES, true);
+    let server_wins = c.options.iter().find_map(|o| o.conflict) != Some(Conflict::ClientWins);
     let window = c
-        .child_text(air::WINDOW_SIZE)
-        .and_then(|w| w.trim().parse::<usize>().ok())
-        .map_or(DEFAULT_WINDOW, |w| w.clamp(1, MAX_WINDOW));
+        .window_size
+        .map_or(DEFAULT_WINDOW, |w| (w as usize).clamp(1, MAX_WINDOW));
     let class = folder.class();
-    let mut responses = Element::new(air::RESPONSES);
+    let mut responses = Vec::new();
+    let mut uids = Vec::new();
     let mut changed = false;
-    if let Some(cmds) = c.find(air::COMMANDS) {
-        for cmd in cmds.elements() {
-            let env = Env {
-                ctx,
-                folder_id: &id,
-                class,
-                server_wins,
-                deletes_as_moves,
-            };
-            changed |= client_command(mb, &env, &mut part, cmd, &mut responses);
-        }
+    let env = Env {
+        ctx,
+        folder_id: &id,
+        class,
+        server_wins,
+        deletes_as_moves: c.deletes_as_moves.unwrap_or(true),
+    };
+    for cmd in &c.commands {
+        changed |= client_command(mb, &env, &mut part, cmd, &mut responses, &mut uids);
     }
-    let mut commands = Element::new(air::COMMANDS);
+    let mut commands = Vec::new();
     let mut more = false;
-    if get_changes {
+    if c.get_changes.unwrap_or(true) {
         let pending = mb.pending(&id, &part.known);
         let take = window.min(*budget);
         more = pending.len() > take;
@@ -292,193 +304,56 @@ fn collection(mb: &mut Mailbox, ctx: &Ctx, c: &Element, budget: &mut usize) -> (
             match p {
                 Pending::Delete(sid) => {
                     part.known.remove(&sid);
-                    commands.push(Element::new(air::DELETE).with_text_child(air::SERVER_ID, sid));
+                    commands.push(ServerCommand::Delete { server_id: sid });
                 }
                 Pending::Add(sid) | Pending::Change(sid) => {
                     let Some(item) = mb.items.get(&sid) else { continue };
-                    let tag = if part.known.contains_key(&sid) {
-                        air::CHANGE
+                    let application_data = normalize::render(item.class, &item.data.0, v);
+                    let known = part.known.insert(sid.clone(), item.modseq).is_some();
+                    commands.push(if known {
+                        ServerCommand::Change {
+                            server_id: sid,
+                            application_data,
+                        }
                     } else {
-                        air::ADD
-                    };
-                    part.known.insert(sid.clone(), item.modseq);
-                    commands.push(
-                        Element::new(tag)
-                            .with_text_child(air::SERVER_ID, sid)
-                            .with_child(normalize::render(item.class, &item.data.0, ctx.version)),
-                    );
+                        ServerCommand::Add {
+                            server_id: sid,
+                            application_data,
+                        }
+                    });
                 }
             }
         }
     }
     let new_key = mb.next().to_string();
-    let mut resp = coll_status(&new_key, &id, 1);
-    if ctx.version == ProtocolVersion::V12_1 {
-        resp.children
-            .insert(0, Node::Element(Element::text_element(air::CLASS, class.as_str())));
+    let mut resp = SyncCollectionResponse::new(id.clone(), Some(new_key.clone()), SyncStatus::Success);
+    if v == eas_proto::ProtocolVersion::V12_1 {
+        resp.class = Some(class.as_str().to_owned());
     }
-    if more {
-        resp.push(Element::new(air::MORE_AVAILABLE));
-    }
-    if !commands.is_empty() {
-        resp.push(commands);
-    }
-    if !responses.is_empty() {
-        resp.push(responses);
-    }
+    resp.more_available = more;
+    resp.commands = commands;
+    resp.responses = responses;
+    let mut el = encode_collection(resp, v);
+    attach_uids(&mut el, &uids);
     part.replay = Some(Replay {
         request_key: key,
-        response: Blob(resp.clone()),
+        response: Blob(el.clone()),
     });
     part.key = new_key;
     mb.device(&ctx.device_id).collections.insert(id, part);
-    (resp, changed)
+    (el, changed)
 }
 
-struct Env<'a> {
-    ctx: &'a Ctx,
-    folder_id: &'a str,
-    class: ItemClass,
-    server_wins: bool,
-    deletes_as_moves: bool,
-}
-
-/// Applies one client command; returns whether the mailbox changed.
-fn client_command(mb: &mut Mailbox, env: &Env<'_>, part: &mut Partnership, cmd: &Element, out: &mut Element) -> bool {
-    let v = env.ctx.version;
-    let sid = cmd.child_text(air::SERVER_ID).unwrap_or_default().trim().to_owned();
-    let instance = cmd
-        .child_text(asb::INSTANCE_ID)
-        .filter(|_| v.is_16())
-        .map(str::to_owned);
-    let item = mb.items.get(&sid).filter(|i| i.folder_id == env.folder_id).cloned();
-    let fail = |tag, code: u16| {
-        Element::new(tag)
-            .with_text_child(air::SERVER_ID, sid.clone())
-            .with_text_child(air::STATUS, code.to_string())
+/// 16.x: the server-generated UID of a calendar Add goes back inside
+/// `Responses/Add/ApplicationData` (MS-ASCAL 2.2.2.46).
+fn attach_uids(coll: &mut Element, uids: &[(String, String)]) {
+    let Some(resps) = coll.find_mut(air::RESPONSES) else {
+        return;
     };
-    match cmd.tag {
-        t if t == air::ADD => {
-            let client_id = cmd.child_text(air::CLIENT_ID).unwrap_or_default().to_owned();
-            let reply = |code: u16, server_id: Option<&str>| {
-                Element::new(air::ADD)
-                    .with_text_child(air::CLIENT_ID, client_id.clone())
-                    .with_opt_text_child(air::SERVER_ID, server_id)
-                    .with_text_child(air::STATUS, code.to_string())
-            };
-            let Some(app) = cmd.find(air::APPLICATION_DATA) else {
-                out.push(reply(6, None));
-                return false;
-            };
-            let norm = with_owner(&env.ctx.user, |o| normalize::normalize_new(env.class, app, v, o));
-            let n = match norm {
-                Ok(n) => n,
-                Err(Refused(code)) => {
-                    out.push(reply(code.into(), None));
-                    return false;
-                }
-            };
-            // 16.x ClientUid de-duplicates calendar adds (MS-ASCAL 2.2.2.13).
-            let dup = n.client_uid.as_ref().and_then(|cu| {
-                mb.items_in(env.folder_id)
-                    .find(|i| i.client_uid.as_deref() == Some(cu.as_str()))
-                    .map(|i| (i.server_id.clone(), i.modseq))
-            });
-            let (new_id, seq, created) = match dup {
-                Some((id, seq)) => (id, seq, false),
-                None => {
-                    let id = mb.insert_item(env.folder_id, env.class, n.data, n.client_uid);
-                    let seq = mb.items.get(&id).map(|i| i.modseq).unwrap_or_default();
-                    (id, seq, true)
-                }
-            };
-            part.known.insert(new_id.clone(), seq);
-            let mut r = reply(1, Some(&new_id));
-            if env.class == ItemClass::Calendar && v.is_16() {
-                if let Some(uid) = mb.items.get(&new_id).and_then(|i| i.data.0.child_text(cal::UID)) {
-                    r.push(Element::new(air::APPLICATION_DATA).with_text_child(cal::UID, uid));
-                }
-            }
-            out.push(r);
-            created
+    for add in resps.elements_mut().filter(|e| e.tag == air::ADD) {
+        let cid = add.child_text(air::CLIENT_ID).unwrap_or_default().to_owned();
+        if let Some((_, uid)) = uids.iter().find(|(c, _)| *c == cid) {
+            add.push(Element::new(air::APPLICATION_DATA).with_text_child(wbxml::tags::calendar::UID, uid.clone()));
         }
-        t if t == air::CHANGE => {
-            let Some(item) = item else {
-                out.push(fail(air::CHANGE, 8));
-                return false;
-            };
-            if env.server_wins && part.known.get(&sid) != Some(&item.modseq) {
-                out.push(fail(air::CHANGE, 7));
-                return false;
-            }
-            let app = cmd.find(air::APPLICATION_DATA);
-            let new = match (&instance, app) {
-                (Some(iid), app) if env.class == ItemClass::Calendar => normalize::apply_instance_change(
-                    &item.data.0,
-                    iid,
-                    app.or(Some(&Element::new(air::APPLICATION_DATA))),
-                ),
-                (_, Some(app)) => with_owner(&env.ctx.user, |o| {
-                    normalize::normalize_change(env.class, &item.data.0, app, v, part.supported.as_deref(), o)
-                }),
-                (_, None) => Err(Refused(6)),
-            };
-            match new {
-                Ok(data) => {
-                    if let Some(seq) = mb.update_item(&sid, data) {
-                        part.known.insert(sid, seq);
-                    }
-                    true
-                }
-                Err(Refused(code)) => {
-                    out.push(fail(air::CHANGE, code.into()));
-                    false
-                }
-            }
-        }
-        t if t == air::DELETE => {
-            let Some(item) = item else {
-                out.push(fail(air::DELETE, 8));
-                return false;
-            };
-            if let Some(iid) = &instance {
-                return match normalize::apply_instance_change(&item.data.0, iid, None) {
-                    Ok(data) => {
-                        if let Some(seq) = mb.update_item(&sid, data) {
-                            part.known.insert(sid, seq);
-                        }
-                        true
-                    }
-                    Err(Refused(code)) => {
-                        out.push(fail(air::DELETE, code.into()));
-                        false
-                    }
-                };
-            }
-            part.known.remove(&sid);
-            let trash = mb.folder_of_type(folder_type::DELETED_ITEMS).map(|f| f.id.clone());
-            match trash.filter(|t| env.deletes_as_moves && t != env.folder_id) {
-                Some(t) => {
-                    mb.move_item(&sid, &t);
-                }
-                None => {
-                    mb.remove_item(&sid);
-                }
-            }
-            true
-        }
-        t if t == air::FETCH => {
-            match item {
-                Some(item) => out.push(
-                    Element::new(air::FETCH)
-                        .with_text_child(air::SERVER_ID, sid)
-                        .with_text_child(air::STATUS, "1")
-                        .with_child(normalize::render(item.class, &item.data.0, v)),
-                ),
-                None => out.push(fail(air::FETCH, 8)),
-            }
-            false
-        }
-        _ => false,
     }
 }
