@@ -465,6 +465,32 @@ fn provision() {
 }
 
 #[test]
+fn provision_constructors() {
+    let v = ProtocolVersion::V16_1;
+    let p1 = ProvisionResponse::policy(7, EasProvisionDoc::permissive());
+    assert_eq!(p1.policy_key(), Some(7));
+    assert!(p1.is_success());
+    rt(&p1, v);
+    let p2 = ProvisionResponse::acknowledged(8);
+    assert_eq!(p2.policy_key(), Some(8));
+    rt(&p2, v);
+    let w = ProvisionResponse::wipe(WipeKind::Full);
+    assert_eq!(w.remote_wipe, Some(WipeKind::Full));
+    assert_eq!(w.policy_key(), None);
+    rt(&w, v);
+    let mut failed = ProvisionResponse::acknowledged(9);
+    if let Some(p) = failed.policy.as_mut() {
+        p.status = PolicyStatus::WrongPolicyKey;
+    }
+    assert!(!failed.is_success());
+    let no_status = ProvisionResponse {
+        status: None,
+        ..ProvisionResponse::acknowledged(1)
+    };
+    assert!(no_status.is_success());
+}
+
+#[test]
 fn get_item_estimate() {
     for v in ALL {
         rt(

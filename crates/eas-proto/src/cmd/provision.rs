@@ -141,6 +141,61 @@ impl ProvisionRequest {
     }
 }
 
+impl ProvisionResponse {
+    /// Phase-1 answer: the policy document under a temporary key (plus the
+    /// DeviceInformation status, sent from 14.1 on).
+    pub fn policy(temporary_key: u32, doc: EasProvisionDoc) -> Self {
+        ProvisionResponse {
+            status: Some(ProvisionStatus::Success),
+            device_information_status: Some(SettingsStatus::Success),
+            policy: Some(PolicyResponse {
+                policy_type: EAS_POLICY_TYPE.to_owned(),
+                status: PolicyStatus::Success,
+                policy_key: Some(temporary_key),
+                data: Some(doc),
+            }),
+            remote_wipe: None,
+        }
+    }
+
+    /// Phase-2 answer: the final key.
+    pub fn acknowledged(final_key: u32) -> Self {
+        ProvisionResponse {
+            status: Some(ProvisionStatus::Success),
+            device_information_status: None,
+            policy: Some(PolicyResponse {
+                policy_type: EAS_POLICY_TYPE.to_owned(),
+                status: PolicyStatus::Success,
+                policy_key: Some(final_key),
+                data: None,
+            }),
+            remote_wipe: None,
+        }
+    }
+
+    /// A wipe order.
+    pub fn wipe(kind: WipeKind) -> Self {
+        ProvisionResponse {
+            status: Some(ProvisionStatus::Success),
+            device_information_status: None,
+            policy: None,
+            remote_wipe: Some(kind),
+        }
+    }
+
+    /// The policy key the response carries, if any.
+    pub fn policy_key(&self) -> Option<u32> {
+        self.policy.as_ref().and_then(|p| p.policy_key)
+    }
+
+    /// Whether the response succeeded: top-level status absent or 1, and
+    /// the policy (if any) with status 1.
+    pub fn is_success(&self) -> bool {
+        self.status.is_none_or(ProvisionStatus::is_success)
+            && self.policy.as_ref().is_none_or(|p| p.status.is_success())
+    }
+}
+
 fn policy_key(el: &Element) -> Result<Option<u32>> {
     el.find(pv::POLICY_KEY).map(u32_of).transpose()
 }
