@@ -34,6 +34,9 @@ pub(crate) struct Inner {
     pub(crate) bootstrap: tokio::sync::Mutex<()>,
     /// The last Ping heartbeat sent (seconds; 0 = none yet).
     pub(crate) heartbeat: AtomicU32,
+    /// Until when the server asked us (by `Retry-After`) to stay away; requests before then
+    /// fail fast with [`Error::Throttled`] instead of reaching the server.
+    pub(crate) blocked_until: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -88,6 +91,7 @@ impl Client {
                 state,
                 bootstrap: tokio::sync::Mutex::new(()),
                 heartbeat: AtomicU32::new(0),
+                blocked_until: std::sync::Mutex::new(None),
             }),
         })
     }

@@ -24,7 +24,9 @@
 //!   HTTP 403 is [`Error::Forbidden`] at once.
 //! * HTTP 503 (honouring `Retry-After`), top-level statuses 110/111/114/133, HTTP 500/502/504 and
 //!   network errors: retried under [`RetryPolicy`] with jittered exponential back-off, then
-//!   [`Error::Throttled`], [`Error::Server`] or [`Error::Network`]. A Sync is safe to resend:
+//!   [`Error::Throttled`], [`Error::Server`] or [`Error::Network`]. After giving up on a 503
+//!   with `Retry-After`, every request of the partnership fails fast with
+//!   [`Error::Throttled`] until that time has passed (never hammer). A Sync is safe to resend:
 //!   Exchange treats a repeated sync key as a retry.
 //!
 //! # State and persistence
@@ -53,6 +55,8 @@
 //! assert!(persisted.policy_key.is_some());
 //! # Ok(()) }
 //! ```
+
+#![warn(missing_docs)]
 
 mod auth;
 mod client;

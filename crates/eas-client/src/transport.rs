@@ -90,6 +90,12 @@ impl Client {
         let mut redirects = 0u32;
         loop {
             attempts += 1;
+            if let Some(wait) = self.cooling_down() {
+                return Err(Error::Throttled {
+                    retry_after: Some(wait),
+                    status: None,
+                });
+            }
             let snapshot = self.state();
             let auth = self.inner.auth.authorization().await.map_err(|e| Error::Auth(e.0))?;
             let outcome = self.round_trip(req, &snapshot, &auth).await?;
@@ -180,6 +186,9 @@ impl Client {
                     let retry_after = parse_retry_after(header_str(&headers, "retry-after"));
                     let too_long = retry_after.is_some_and(|r| r > policy.max_retry_after);
                     if too_long || attempts >= max_attempts {
+                        if let Some(r) = retry_after {
+                            self.cool_down(r);
+                        }
                         return Err(Error::Throttled {
                             retry_after,
                             status: None,
@@ -215,6 +224,25 @@ impl Client {
                 }
                 other => return Err(Error::Http { status: other }),
             }
+        }
+    }
+
+    /// The rest of a server-requested pause, if one is in force.
+    fn cooling_down(&self) -> Option<Duration> {
+        let mut until = self.inner.blocked_until.lock().unwrap_or_else(|p| p.into_inner());
+        let left = until.and_then(|u| u.checked_duration_since(tokio::time::Instant::now()));
+        if left.is_none() {
+            *until = None;
+        }
+        left.filter(|d| !d.is_zero())
+    }
+
+    /// Keeps every request of this partnership away from the server for `pause`.
+    fn cool_down(&self, pause: Duration) {
+        let until = tokio::time::Instant::now() + pause;
+        let mut cur = self.inner.blocked_until.lock().unwrap_or_else(|p| p.into_inner());
+        if cur.is_none_or(|c| c < until) {
+            *cur = Some(until);
         }
     }
 
@@ -308,7 +336,7 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         if status != StatusCode::OK {
-            // Drain a little of the body so the connection can be reused; ignore failures.
+            // Read the (small) error body so the connection can be reused; failures do not matter.
             let _ = resp.bytes().await;
             return Ok(Outcome::Http { status, headers });
         }

@@ -190,6 +190,15 @@ async fn http_503_is_bounded_and_long_retry_after_is_not_waited_for() {
     assert!(matches!(err, Error::Throttled { retry_after: Some(d), .. } if d == Duration::from_secs(3600)));
     assert_eq!(stub.commands().iter().filter(|c| *c == "FolderSync").count(), 1);
     assert!(sleeper.delays().is_empty());
+    // Until the hour is over, no request of this partnership reaches the server.
+    let before = stub.requests().len();
+    let again = c.folder_sync("0").await.unwrap_err();
+    assert!(
+        matches!(again, Error::Throttled { retry_after: Some(d), .. } if d <= Duration::from_secs(3600) && d > Duration::from_secs(3000)),
+        "{again}"
+    );
+    assert!(matches!(c.options().await, Err(Error::Throttled { .. })));
+    assert_eq!(stub.requests().len(), before);
 
     // No Retry-After: the throttle delay, doubling.
     let stub = Stub::start(folder_sync_script(|_| Some(Reply::status(503)))).await;
