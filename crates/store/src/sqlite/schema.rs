@@ -104,6 +104,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_open ON outbox (partnership_id, state, id);
     CREATE INDEX changes_tombstones ON changes (kind, at) WHERE kind = 3;
     "#,
+    // 3: UID look-ups ordered by resource name: the partial UID index lost to the (folder_id,
+    // resource_name) index that avoids the sort, turning a look-up into a folder scan.
+    r#"
+    DROP INDEX items_uid;
+    CREATE INDEX items_uid ON items (folder_id, uid, resource_name);
+    "#,
 ];
 
 /// Brings the database up to the newest schema version; returns the version reached.
@@ -262,6 +268,34 @@ mod tests {
             }
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn lookups_use_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            rows.join("; ")
+        };
+        let uid = plan(
+            "SELECT server_id, resource_name, etag, uid, last_modified, length(rendered) FROM items \
+             WHERE folder_id = 1 AND uid = 'u' ORDER BY resource_name",
+        );
+        assert!(uid.contains("INDEX items_uid"), "{uid}");
+        assert!(!uid.contains("TEMP B-TREE"), "{uid}");
+        let since = plan("SELECT seq FROM changes WHERE folder_id = 1 AND seq > 5 AND seq <= 9 ORDER BY seq LIMIT 10");
+        assert!(
+            since.contains("USING INDEX changes_seq") || since.contains("USING COVERING INDEX changes_seq"),
+            "{since}"
+        );
+        let sid = plan("SELECT etag FROM items WHERE folder_id = 1 AND server_id = 's'");
+        assert!(sid.contains("USING INDEX"), "{sid}");
     }
 
     #[test]
