@@ -79,10 +79,15 @@ impl Shared {
 
     /// Wakes every waiter (Ping, hanging Sync) of `user` and persists the state.
     pub fn changed(&self, user: &str) {
+        self.signal(user);
+        self.save();
+    }
+
+    /// Wakes every waiter of `user` so it re-checks its condition.
+    pub fn signal(&self, user: &str) {
         if let Some(tx) = self.signals.get(user) {
             tx.send_modify(|v| *v += 1);
         }
-        self.save();
     }
 
     /// Persists the state when `--data` is set (after a mutation).

@@ -220,6 +220,9 @@ pub struct Device {
     pub ping: Option<PingCache>,
     /// The last complete Sync request (for empty and partial Syncs).
     pub last_sync: Option<Blob>,
+    /// Generation of the newest Ping (a newer Ping ends an older one).
+    #[serde(skip)]
+    pub ping_gen: u64,
 }
 
 /// The sync state of one (device, folder) or (device, hierarchy) pair.

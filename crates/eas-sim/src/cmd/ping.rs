@@ -60,21 +60,26 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
     };
     rx.borrow_and_update();
     // Baseline content sequence for folders the device has no Sync state for.
-    let start = shared.with_mailbox(&ctx.user, |mb| {
+    let (start, generation) = shared.with_mailbox(&ctx.user, |mb| {
         let dev = mb.device(&ctx.device_id);
         dev.ping = Some(PingCache {
             heartbeat,
             folders: folders.clone(),
         });
-        folders
+        dev.ping_gen += 1;
+        let generation = dev.ping_gen;
+        let start = folders
             .iter()
             .map(|f| (f.clone(), mb.folders.get(f).map(|x| x.content_seq)))
-            .collect::<BTreeMap<_, _>>()
+            .collect::<BTreeMap<_, _>>();
+        (start, generation)
     });
+    // End an older Ping of this device (one outstanding Ping per device).
+    shared.signal(&ctx.user);
     shared.save();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(heartbeat));
     loop {
-        match check(shared, ctx, &start) {
+        match check(shared, ctx, &start, generation) {
             Check::HierarchyChanged => return status(PingStatus::FolderSyncRequired),
             Check::Changed(ids) => {
                 let mut r = PingResponse::new(PingStatus::ChangesFound);
@@ -82,6 +87,7 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
                 return Outcome::Wbxml(r.to_element(ctx.version));
             }
             Check::Nothing => {}
+            Check::Superseded => return status(PingStatus::Expired),
         }
         match tokio::time::timeout_at(deadline, rx.changed()).await {
             Ok(Ok(())) => {}
@@ -92,13 +98,17 @@ pub async fn ping(shared: &Shared, ctx: &Ctx, doc: Option<Element>) -> Outcome {
 }
 
 enum Check {
+    Superseded,
     HierarchyChanged,
     Changed(Vec<String>),
     Nothing,
 }
 
-fn check(shared: &Shared, ctx: &Ctx, start: &BTreeMap<String, Option<u64>>) -> Check {
+fn check(shared: &Shared, ctx: &Ctx, start: &BTreeMap<String, Option<u64>>, generation: u64) -> Check {
     shared.with_mailbox(&ctx.user, |mb| {
+        if mb.devices.get(&ctx.device_id).is_some_and(|d| d.ping_gen != generation) {
+            return Check::Superseded;
+        }
         if mb.hierarchy_stale(&ctx.device_id) {
             return Check::HierarchyChanged;
         }

@@ -129,3 +129,40 @@ async fn ping_expires_with_status_1() {
     assert_eq!(r.doc().child_text(png::STATUS), Some("1"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_new_ping_from_the_same_device_ends_the_previous_one() {
+    let sim = start().await;
+    let e = device(&sim, "alice", "secret", "d", V::V14_1).await;
+    let cal = e.folder_id(8).await;
+    e.initial_sync(&cal).await;
+    let first = tokio::spawn({
+        let e = Eas {
+            http: e.http.clone(),
+            url: e.url.clone(),
+            user: e.user.clone(),
+            password: e.password.clone(),
+            device: e.device.clone(),
+            version: e.version,
+            policy_key: e.policy_key,
+        };
+        let body = ping(Some(600), &[(&cal, "Calendar")]);
+        async move { e.post("Ping", Some(&body)).await }
+    });
+    for _ in 0..500 {
+        let (_, devs) = control(&sim, reqwest::Method::GET, "/users/alice/devices", None).await;
+        if !devs[0]["ping"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The second Ping (short heartbeat) supersedes the first, which answers 1 at once.
+    let second = e.post("Ping", Some(&ping(Some(1), &[(&cal, "Calendar")]))).await;
+    assert_eq!(second.doc().child_text(png::STATUS), Some("1"));
+    let r = tokio::time::timeout(Duration::from_secs(30), first)
+        .await
+        .expect("first ping ended")
+        .unwrap();
+    assert_eq!(r.doc().child_text(png::STATUS), Some("1"));
+    sim.shutdown().await;
+}

@@ -302,3 +302,63 @@ async fn get_changes_0_pushes_without_pulling() {
     assert_eq!(cmds.len(), 1, "only the other item arrives: {c:?}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn hanging_sync_waits_for_a_change_and_checks_bounds() {
+    let sim = start_with(|c| c.heartbeat_min = 60).await;
+    let e = device(&sim, "alice", "secret", "d", V::V14_1).await;
+    let f = e.folder_id(9).await;
+    let (k, _) = e.initial_sync(&f).await;
+    let out_of_bounds = Element::new(air::SYNC)
+        .with_child(Element::new(air::COLLECTIONS).with_child(coll(&k, &f)))
+        .with_text_child(air::HEARTBEAT_INTERVAL, "10");
+    let r = e.post("Sync", Some(&out_of_bounds)).await;
+    assert_eq!(
+        (r.doc().child_text(air::STATUS), r.doc().child_text(air::LIMIT)),
+        (Some("14"), Some("60"))
+    );
+    let hanging = Element::new(air::SYNC)
+        .with_child(Element::new(air::COLLECTIONS).with_child(coll(&k, &f)))
+        .with_text_child(air::HEARTBEAT_INTERVAL, "600");
+    let pending = tokio::spawn({
+        let e = Eas {
+            http: e.http.clone(),
+            url: e.url.clone(),
+            user: e.user.clone(),
+            password: e.password.clone(),
+            device: e.device.clone(),
+            version: e.version,
+            policy_key: e.policy_key,
+        };
+        async move { e.post("Sync", Some(&hanging)).await }
+    });
+    // Poll (bounded) until the request is parked, then change something.
+    for _ in 0..500 {
+        let (_, c) = control(&sim, reqwest::Method::GET, "/users/alice/counters", None).await;
+        if c["Sync"].as_u64() >= Some(4) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(!pending.is_finished(), "hanging Sync answered without a change");
+    control(
+        &sim,
+        reqwest::Method::POST,
+        &format!("/users/alice/folders/{f}/items"),
+        Some(json!({"FirstName": "Wake"})),
+    )
+    .await;
+    let r = tokio::time::timeout(std::time::Duration::from_secs(30), pending)
+        .await
+        .expect("answered")
+        .unwrap();
+    let c = r
+        .doc()
+        .find(air::COLLECTIONS)
+        .unwrap()
+        .find(air::COLLECTION)
+        .unwrap()
+        .clone();
+    assert_eq!(commands(&c).len(), 1);
+    sim.shutdown().await;
+}
