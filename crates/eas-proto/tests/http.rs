@@ -249,3 +249,55 @@ fn server_side_signals() {
         ProvisioningSignal::Status(CommonStatus::InvalidPolicyKey)
     );
 }
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line() -> impl Strategy<Value = RequestLine> {
+        let cmds: Vec<Command> = Command::all().collect();
+        (
+            proptest::sample::select(cmds),
+            "[^\u{0}]{0,20}",
+            "[A-Za-z0-9]{1,32}",
+            "[A-Za-z]{1,16}",
+            proptest::option::of("[^\u{0}]{0,10}"),
+            proptest::option::of("[^\u{0}]{0,10}"),
+            any::<bool>(),
+        )
+            .prop_map(|(cmd, user, dev, dt, item, col, sis)| {
+                let mut l = RequestLine::new(cmd, user, dev, dt);
+                l.item_id = item;
+                l.collection_id = col;
+                l.save_in_sent = sis;
+                l
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn plain_round_trip(l in line()) {
+            prop_assert_eq!(RequestLine::parse(&l.to_query()).unwrap(), (l.clone(), QueryForm::Plain));
+        }
+
+        #[test]
+        fn base64_round_trip(l in line(), key in proptest::option::of(any::<u32>())) {
+            let mut l = l;
+            l.policy_key = key;
+            l.locale = Some(0x0409);
+            let q = l.to_base64_query(ProtocolVersion::V14_1).unwrap();
+            l.version = Some(ProtocolVersion::V14_1);
+            prop_assert_eq!(RequestLine::parse(&q).unwrap(), (l, QueryForm::Base64));
+        }
+
+        #[test]
+        fn random_base64_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = RequestLine::parse_base64(&base64_encode(&bytes));
+        }
+
+        #[test]
+        fn random_text_never_panics(q in "\\PC{0,60}") {
+            let _ = RequestLine::parse(&q);
+        }
+    }
+}

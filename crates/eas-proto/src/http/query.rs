@@ -321,8 +321,11 @@ impl RequestLine {
         let policy_key = match pk_len {
             0 => None,
             4 => {
-                let k = r.take(4, "policy key")?;
-                Some(u32::from_le_bytes([k[0], k[1], k[2], k[3]]))
+                let k: [u8; 4] = r
+                    .take(4, "policy key")?
+                    .try_into()
+                    .map_err(|_| ProtoError::Query("truncated base64 query at policy key".into()))?;
+                Some(u32::from_le_bytes(k))
             }
             n => return Err(ProtoError::Query(format!("policy key length {n} is not 0 or 4"))),
         };
@@ -388,7 +391,7 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: u8, what: &str) -> Result<&'a [u8], ProtoError> {
-        let end = self.pos + usize::from(n);
+        let end = self.pos.saturating_add(usize::from(n));
         let v = self
             .b
             .get(self.pos..end)
