@@ -113,6 +113,9 @@ fn decode_qp(s: &str) -> String {
     String::from_utf8_lossy(&out).replace("\r\n", "\n")
 }
 
+/// Occurrences by property name.
+type Tally = BTreeMap<String, usize>;
+
 #[derive(Default, Clone, Copy)]
 struct Count {
     props: usize,
@@ -222,7 +225,7 @@ fn main() {
     // Per kind: files, mapped, errors, counts; lost property names.
     let mut totals: BTreeMap<&str, (usize, usize, Count)> = BTreeMap::new();
     let mut errors: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut lost_names: BTreeMap<&str, (BTreeMap<String, usize>, BTreeMap<String, usize>)> = BTreeMap::new();
+    let mut lost_names: BTreeMap<&str, (Tally, Tally)> = BTreeMap::new();
     for p in &paths {
         let kind = if p.extension().is_some_and(|e| e == "vcf") {
             "vCard"

@@ -223,3 +223,82 @@ proptest! {
         prop_assert_eq!(norm(&vcard_to_eas(&without, V).unwrap().application_data), norm(&r.application_data));
     }
 }
+
+/// A real iPhone-style card to mutate.
+const SEED: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;John;;;\r\nFN:John Doe\r\n\
+item1.X-ABRELATEDNAMES:Jane\r\nitem1.X-ABLabel:_$!<Spouse>!$_\r\nTEL;type=CELL:+1 555\r\n\
+BDAY;X-APPLE-OMIT-YEAR=1604:1604-05-17\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ\r\n\
+ADR;TYPE=HOME:;;1 Main St;Town;;;\r\nNOTE:a\\nb\r\nEND:VCARD\r\n";
+
+fn any_tag() -> impl Strategy<Value = Tag> {
+    prop_oneof![
+        (0x05u8..0x40).prop_map(|t| Tag::new(c::PAGE, t)),
+        (0x05u8..0x10).prop_map(|t| Tag::new(c2::PAGE, t)),
+        (0x05u8..0x1A).prop_map(|t| Tag::new(airsyncbase::PAGE, t)),
+    ]
+}
+
+fn any_element() -> impl Strategy<Value = Element> {
+    let leaf = (any_tag(), ".{0,12}").prop_map(|(t, s)| Element::text_element(t, s));
+    let tree = leaf.prop_recursive(3, 24, 6, |inner| {
+        (any_tag(), prop::collection::vec(inner, 0..6)).prop_map(|(t, kids)| {
+            let mut e = Element::new(t);
+            kids.into_iter().for_each(|k| e.push(k));
+            e
+        })
+    });
+    prop::collection::vec(tree, 0..12).prop_map(|kids| {
+        let mut app = Element::new(airsync::APPLICATION_DATA);
+        kids.into_iter().for_each(|k| app.push(k));
+        app
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_text_panics(text in "(BEGIN:VCARD\r\n)?([A-Za-z.;=,:\"\\\\ -]{0,20}\r?\n ?){0,8}(END:VCARD)?") {
+        if let Ok(r) = vcard_to_eas(&text, V) {
+            eas_to_vcard(&r.application_data, V, &r.residue, VcardVersion::V4).unwrap();
+        }
+    }
+
+    #[test]
+    fn no_mutated_card_panics(edits in prop::collection::vec((any::<prop::sample::Index>(), ".{0,3}", 0usize..4), 1..6)) {
+        let mut text = SEED.to_string();
+        for (at, insert, delete) in edits {
+            let chars: Vec<char> = text.chars().collect();
+            let i = at.index(chars.len() + 1);
+            let end = (i + delete).min(chars.len());
+            let mut out: String = chars[..i].iter().collect();
+            out.push_str(&insert);
+            out.extend(&chars[end..]);
+            text = out;
+        }
+        if let Ok(r) = vcard_to_eas(&text, V) {
+            for out in [VcardVersion::V3, VcardVersion::V4] {
+                let vcf = eas_to_vcard(&r.application_data, V, &r.residue, out).unwrap();
+                // What we write, we read.
+                vcard_to_eas(&vcf, V).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn no_eas_data_panics(app in any_element(),
+                          residue in prop::collection::vec(("VCARD(@[A-Z-]{1,10}|\\?PHOTO)?", ".{0,30}"), 0..5)) {
+        let residue = Residue {
+            v: 1,
+            entries: residue.into_iter().map(|(path, line)| mapping::ResidueEntry { path, line }).collect(),
+        };
+        for out in [VcardVersion::V3, VcardVersion::V4] {
+            if let Ok(vcf) = eas_to_vcard(&app, V, &residue, out) {
+                // Our own output is always one valid vCard, unless the residue injected garbage lines.
+                if residue.entries.is_empty() {
+                    vcard_to_eas(&vcf, V).unwrap();
+                }
+            }
+        }
+    }
+}

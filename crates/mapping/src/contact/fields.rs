@@ -550,7 +550,11 @@ pub(crate) fn render_group(group: &str, ct: &Contact, out: &mut OutCtx) -> Vec<S
         "SPOUSE" => related(out, "spouse", "Spouse", ct.get(c::SPOUSE).into_iter()),
         "CHILDREN" => related(out, "child", "Child", ct.children.iter().map(String::as_str)),
         "BDAY" | "ANNIVERSARY" => {
-            let Some(date) = ct.get(group_tags(group)[0]).and_then(dates::from_eas) else {
+            let Some(date) = group_tags(group)
+                .first()
+                .and_then(|t| ct.get(*t))
+                .and_then(dates::from_eas)
+            else {
                 return Vec::new();
             };
             let (param, value) = dates::to_vcard(date, out.v4);

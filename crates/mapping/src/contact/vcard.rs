@@ -323,7 +323,8 @@ pub(crate) fn unescape(s: &str) -> String {
     out
 }
 
-/// Escapes a text value (`\`, `,`, `;`, newlines).
+/// Escapes a text value (`\`, `,`, `;`, newlines); drops control
+/// characters other than tab, which vCard cannot carry.
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut chars = s.chars().peekable();
@@ -334,6 +335,8 @@ pub(crate) fn escape(s: &str) -> String {
             ';' => out.push_str("\\;"),
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' | '\r' => out.push_str("\\n"),
+            // vCard text cannot hold other control characters (EAS can).
+            c if c.is_control() && c != '\t' => {}
             c => out.push(c),
         }
     }
