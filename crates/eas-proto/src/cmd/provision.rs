@@ -8,6 +8,29 @@
 //!
 //! A response may instead order a wipe ([`WipeKind`]); the client answers
 //! with [`ProvisionRequest::wipe_ack`].
+//!
+//! ```
+//! use eas_proto::provision::{ProvisionRequest, ProvisionResponse};
+//! use eas_proto::settings::DeviceInformation;
+//! use eas_proto::{EasMessage, EasProvisionDoc, PolicyAckStatus, ProtocolVersion};
+//!
+//! let v = ProtocolVersion::V16_1;
+//! // Client, phase 1 (header X-MS-PolicyKey: 0).
+//! let device = DeviceInformation { model: Some("easdav".into()), ..Default::default() };
+//! let body = ProvisionRequest::initial(Some(device)).encode(v);
+//! // Server.
+//! let req = ProvisionRequest::decode(&body, v).unwrap();
+//! assert!(!req.is_acknowledgement() && req.device_information.is_some());
+//! let body = ProvisionResponse::policy(1111, EasProvisionDoc::permissive()).encode(v);
+//! // Client, phase 2 under the temporary key.
+//! let temp = ProvisionResponse::decode(&body, v).unwrap().policy_key().unwrap();
+//! let body = ProvisionRequest::acknowledge(temp, PolicyAckStatus::Applied).encode(v);
+//! // Server.
+//! assert!(ProvisionRequest::decode(&body, v).unwrap().is_acknowledgement());
+//! let body = ProvisionResponse::acknowledged(2222).encode(v);
+//! // Client: the final key goes into X-MS-PolicyKey from now on.
+//! assert_eq!(ProvisionResponse::decode(&body, v).unwrap().policy_key(), Some(2222));
+//! ```
 
 use wbxml::tags::{provision as pv, settings as st};
 use wbxml::{Element, Tag};
