@@ -329,11 +329,20 @@ impl Client {
             builder = builder.body(body.clone());
         }
         tracing::debug!(cmd = req.cmd, "sending request");
+        let started = std::time::Instant::now();
         let resp = match builder.send().await {
             Ok(r) => r,
-            Err(e) => return Ok(Outcome::Network(e)),
+            Err(e) => {
+                metrics::counter!("easdav_eas_requests_total", "command" => req.cmd, "status" => "network")
+                    .increment(1);
+                return Ok(Outcome::Network(e));
+            }
         };
         let status = resp.status();
+        metrics::counter!("easdav_eas_requests_total", "command" => req.cmd, "status" => status.as_str().to_owned())
+            .increment(1);
+        metrics::histogram!("easdav_eas_request_duration_seconds", "command" => req.cmd)
+            .record(started.elapsed().as_secs_f64());
         let headers = resp.headers().clone();
         if status != StatusCode::OK {
             // Read the (small) error body so the connection can be reused; failures do not matter.
