@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use wbxml::Element;
 
+use eas_proto::http::{Command, OptionsAnswer};
 use eas_proto::ProtocolVersion;
 
 use crate::auth;
@@ -216,23 +217,24 @@ fn render(ctx: &Ctx, outcome: Outcome, reset: bool) -> Response<Body> {
 }
 
 fn options(shared: &Shared) -> Response<Body> {
-    let versions: Vec<&str> = ProtocolVersion::ALL
-        .into_iter()
-        .filter(|v| *v >= shared.config.min_version)
-        .map(ProtocolVersion::as_str)
-        .collect();
+    let answer = OptionsAnswer {
+        versions: ProtocolVersion::ALL
+            .into_iter()
+            .filter(|v| *v >= shared.config.min_version)
+            .collect(),
+        commands: COMMANDS.split(',').filter_map(Command::from_name).collect(),
+    };
     let mut r = Response::new(full(Bytes::new()));
     let h = r.headers_mut();
-    h.insert("Allow", HeaderValue::from_static("OPTIONS,POST"));
-    h.insert("Public", HeaderValue::from_static("OPTIONS,POST"));
     h.insert(
         "MS-Server-ActiveSync",
         HeaderValue::from_static("15.20 (easdav eas-sim)"),
     );
-    if let Ok(v) = HeaderValue::from_str(&versions.join(",")) {
-        h.insert("MS-ASProtocolVersions", v);
+    for (name, value) in answer.to_headers() {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
     }
-    h.insert("MS-ASProtocolCommands", HeaderValue::from_static(COMMANDS));
     r
 }
 
