@@ -216,3 +216,18 @@ fn alarm_time_ranges() {
     assert!(!matches_calendar(&f, &ics), "the 4th is excluded");
     assert!(!matches_calendar(&f, RECUR), "no alarm at all");
 }
+
+#[test]
+fn impossible_rules_terminate() {
+    for rule in [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=SECONDLY",
+        "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4",
+        "FREQ=DAILY;BYSETPOS=400",
+    ] {
+        let ics = RECUR.replace("RRULE:FREQ=DAILY;COUNT=5", &format!("RRULE:{rule}"));
+        let roots = Component::parse(&ics).unwrap();
+        let n = instances(&ics, &roots[0]).len();
+        assert!(n <= MAX_INSTANCES + 1, "{rule}: {n}");
+    }
+}

@@ -269,7 +269,9 @@ async fn free_busy_and_expand_property() {
 async fn principal_property_search_sees_only_self() {
     let t = T::new();
     let q = |m: &str| {
-        format!(r#"<d:principal-property-search xmlns:d="DAV:"><d:property-search><d:prop><d:displayname/></d:prop><d:match>{m}</d:match></d:property-search><d:prop><d:displayname/></d:prop></d:principal-property-search>"#)
+        format!(
+            r#"<d:principal-property-search xmlns:d="DAV:"><d:property-search><d:prop><d:displayname/></d:prop><d:match>{m}</d:match></d:property-search><d:prop><d:displayname/></d:prop></d:principal-property-search>"#
+        )
     };
     let r = t.a("REPORT", "/principals/", &[("depth", "0")], &q("ALICE")).await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
@@ -278,7 +280,14 @@ async fn principal_property_search_sees_only_self() {
     assert_eq!(got, vec!["/principals/alice@example.com/".to_owned()]);
     let r = t.a("REPORT", "/principals/", &[("depth", "0")], &q("bob")).await;
     assert!(responses(&r.xml()).is_empty(), "other principals are never listed");
-    let r = t.a("REPORT", "/principals/", &[], r#"<d:principal-search-property-set xmlns:d="DAV:"/>"#).await;
+    let r = t
+        .a(
+            "REPORT",
+            "/principals/",
+            &[],
+            r#"<d:principal-search-property-set xmlns:d="DAV:"/>"#,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.xml().children_named(D, "principal-search-property").count() >= 1);
 }
