@@ -224,6 +224,23 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Upstream wins: whatever Exchange now holds is what the rendered vCard
+    /// means, whatever the residue of the client's earlier version says.
+    #[test]
+    fn upstream_wins_over_the_residue(before in application_data(), after in application_data(), v4 in any::<bool>()) {
+        let out = if v4 { VcardVersion::V4 } else { VcardVersion::V3 };
+        let client = eas_to_vcard(&before, V, &Residue::default(), out).unwrap();
+        let client = client.replace("TEL;TYPE=", "TEL;X-CLIENT=1;TYPE=");
+        let r = vcard_to_eas(&client, V).unwrap();
+        let merged = eas_to_vcard(&after, V, &r.residue, out).unwrap();
+        let again = vcard_to_eas(&merged, V).unwrap();
+        prop_assert_eq!(norm(&again.application_data), norm(&after), "{}", merged);
+    }
+}
+
 /// A real iPhone-style card to mutate.
 const SEED: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Doe;John;;;\r\nFN:John Doe\r\n\
 item1.X-ABRELATEDNAMES:Jane\r\nitem1.X-ABLabel:_$!<Spouse>!$_\r\nTEL;type=CELL:+1 555\r\n\

@@ -211,7 +211,13 @@ pub fn from_eas(
                 lines.extend(e.line.split("\r\n").map(str::to_string));
                 emitted.insert(group.to_string());
             } else if emitted.insert(group.to_string()) {
-                lines.extend(render_group(group, &ct, &mut octx));
+                let fresh = render_group(group, &ct, &mut octx);
+                let client = shadows.get(group).map(Vec::as_slice).unwrap_or(&[]);
+                lines.extend(if same_version {
+                    carry(group, client, fresh)
+                } else {
+                    fresh
+                });
             }
         }
     }
@@ -226,6 +232,79 @@ pub fn from_eas(
         fold_into(&mut text, l);
     }
     Ok(text)
+}
+
+/// Upstream changed `group`: its new lines keep what EAS does not carry
+/// from the client's lines, pairwise when both have as many lines of the
+/// same property: the `itemN.` group and parameters (e.g. `TYPE=pref`,
+/// `X-SERVICE-TYPE`), and an address's PO box and extended address. Lines
+/// whose parameters describe the value itself (ENCODING, VALUE) or that come
+/// in label pairs are rendered fresh.
+fn carry(group: &str, client: &[Prop], fresh: Vec<String>) -> Vec<String> {
+    if matches!(
+        group,
+        "PHOTO" | "BDAY" | "ANNIVERSARY" | "MANAGER" | "ASSISTANT" | "SPOUSE" | "CHILDREN"
+    ) || client.len() != fresh.len()
+    {
+        return fresh;
+    }
+    fresh
+        .into_iter()
+        .zip(client)
+        .map(|(line, c)| {
+            let Some(new) = parse_line(&line) else { return line };
+            if new.name != c.name || c.param("ENCODING").is_some() || c.param("VALUE").is_some() {
+                return line;
+            }
+            let Some(head) = head_of(&c.raw) else { return line };
+            let value = if new.name == "ADR" {
+                // Keep PO box and extended address (no EAS field) from the client.
+                let old: Vec<&str> = split_raw(&c.value);
+                let mut parts: Vec<&str> = split_raw(&new.value);
+                for i in 0..2 {
+                    if let (Some(p), Some(o)) = (parts.get_mut(i), old.get(i)) {
+                        *p = o;
+                    }
+                }
+                parts.join(";")
+            } else {
+                new.value.clone()
+            };
+            format!("{head}:{value}")
+        })
+        .collect()
+}
+
+/// The part of a raw line before its value (up to the first `:` outside
+/// double quotes).
+fn head_of(raw: &str) -> Option<&str> {
+    let mut in_q = false;
+    let end = raw.char_indices().find(|&(_, ch)| {
+        if ch == '"' {
+            in_q = !in_q;
+        }
+        ch == ':' && !in_q
+    })?;
+    raw.get(..end.0)
+}
+
+/// Splits a raw structured value on unescaped `;`, keeping escapes.
+fn split_raw(v: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut esc = false;
+    for (i, ch) in v.char_indices() {
+        if esc {
+            esc = false;
+        } else if ch == '\\' {
+            esc = true;
+        } else if ch == ';' {
+            out.push(&v[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&v[start..]);
+    out
 }
 
 /// What the client's own lines of one group map to.

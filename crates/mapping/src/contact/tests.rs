@@ -144,7 +144,11 @@ fn upstream_change_wins_and_the_rest_stays() {
     }
     data.remove_all(c::JOB_TITLE);
     let back = from_eas(&data, V, &r.residue, VcardVersion::V3).unwrap();
-    assert!(back.contains("TEL;TYPE=CELL:+49 30 1234"), "{back}");
+    // The new number keeps the client's parameters.
+    assert!(
+        back.contains("TEL;type=CELL;type=VOICE;type=pref:+49 30 1234"),
+        "{back}"
+    );
     assert!(!back.contains("0100"), "{back}");
     assert!(!back.contains("TITLE:"), "{back}");
     // Unchanged groups keep the client's spelling and parameters.
@@ -154,6 +158,21 @@ fn upstream_change_wins_and_the_rest_stays() {
         "{back}"
     );
     assert!(back.contains("UID:1234-5678"), "{back}");
+}
+
+#[test]
+fn changed_address_keeps_po_box_and_extended_address() {
+    let vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nitem1.ADR;TYPE=WORK;PREF=1:PO 7;Suite 5;1 Main;Town;;9;X\r\nEND:VCARD\r\n";
+    let r = to_eas(vcf, V).unwrap();
+    let mut data = r.application_data.clone();
+    if let Some(e) = data.find_mut(c::BUSINESS_ADDRESS_CITY) {
+        *e = wbxml::Element::text_element(c::BUSINESS_ADDRESS_CITY, "Other Town");
+    }
+    let back = from_eas(&data, V, &r.residue, VcardVersion::V3).unwrap();
+    assert!(
+        back.contains("item1.ADR;TYPE=WORK;PREF=1:PO 7;Suite 5;1 Main;Other Town;;9;X"),
+        "{back}"
+    );
 }
 
 #[test]
