@@ -2,6 +2,7 @@
 //! file database can show (persistence, concurrent readers, kill -9 atomicity).
 
 mod concurrency;
+mod convergence;
 mod crash;
 
 use store::{SqliteConfig, SqliteStore, Store};
