@@ -132,6 +132,9 @@ fn commands_table() {
     assert_eq!(Command::Provision.code(), 20);
     assert_eq!(Command::Find.code(), 23);
     assert_eq!(Command::from_code(5), None);
+    assert_eq!(Command::Sync.root_tag(), Some(wbxml::tags::airsync::SYNC));
+    assert_eq!(Command::Provision.root_tag().and_then(|t| t.name()), Some("Provision"));
+    assert_eq!(Command::GetAttachment.root_tag(), None);
 }
 
 #[test]

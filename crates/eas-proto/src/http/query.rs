@@ -98,6 +98,28 @@ impl Command {
         COMMANDS.iter().find(|c| c.1.eq_ignore_ascii_case(name)).map(|c| c.0)
     }
 
+    /// The root element of this command's request and response bodies, for
+    /// the commands this crate models (and a few more); `None` for commands
+    /// without a WBXML body of their own (GetAttachment) or not modelled.
+    pub fn root_tag(self) -> Option<wbxml::Tag> {
+        use wbxml::tags::*;
+        Some(match self {
+            Command::Sync => airsync::SYNC,
+            Command::FolderSync => folder_hierarchy::FOLDER_SYNC,
+            Command::FolderCreate => folder_hierarchy::FOLDER_CREATE,
+            Command::FolderDelete => folder_hierarchy::FOLDER_DELETE,
+            Command::FolderUpdate => folder_hierarchy::FOLDER_UPDATE,
+            Command::MoveItems => moveitems::MOVE_ITEMS,
+            Command::GetItemEstimate => get_item_estimate::GET_ITEM_ESTIMATE,
+            Command::Settings => settings::SETTINGS,
+            Command::Ping => ping::PING,
+            Command::ItemOperations => item_operations::ITEM_OPERATIONS,
+            Command::Provision => provision::PROVISION,
+            Command::Search => search::SEARCH,
+            _ => return None,
+        })
+    }
+
     /// The command for a base64-form code.
     pub fn from_code(code: u8) -> Option<Command> {
         COMMANDS.iter().find(|c| c.2 == code).map(|c| c.0)
