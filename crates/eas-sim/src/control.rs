@@ -213,6 +213,7 @@ fn item_json(it: &crate::state::Item) -> Value {
         "folder_id": it.folder_id,
         "class": it.class.as_str(),
         "data": json::to_json(&it.data.0),
+        "xml": wbxml::to_xml(&it.data.0),
     })
 }
 
@@ -241,8 +242,7 @@ fn add_item(mb: &mut Mailbox, user: &str, folder_id: &str, input: &Value) -> Ans
         return not_found("folder");
     };
     let class = folder.class();
-    let data = input.get("data").unwrap_or(input);
-    let app = match json::from_json(airsync::APPLICATION_DATA, class, data) {
+    let app = match input_data(class, input) {
         Ok(a) => a,
         Err(e) => return bad(&e),
     };
@@ -264,8 +264,7 @@ fn change_item(mb: &mut Mailbox, user: &str, id: &str, input: &Value) -> Answer 
     let Some(item) = mb.items.get(id).cloned() else {
         return not_found("item");
     };
-    let data = input.get("data").unwrap_or(input);
-    let app = match json::from_json(airsync::APPLICATION_DATA, item.class, data) {
+    let app = match input_data(item.class, input) {
         Ok(a) => a,
         Err(e) => return bad(&e),
     };
@@ -288,6 +287,18 @@ fn change_item(mb: &mut Mailbox, user: &str, id: &str, input: &Value) -> Answer 
         }
         Err(Refused(code)) => bad(&format!("change refused with status {code}")),
     }
+}
+
+/// The item data of a control request: `{"xml": "<ApplicationData ...>"}` or JSON (`data` or the body itself).
+fn input_data(class: crate::state::ItemClass, input: &Value) -> Result<wbxml::Element, String> {
+    if let Some(xml) = input.get("xml").and_then(Value::as_str) {
+        let el = wbxml::from_xml(xml).map_err(|e| format!("invalid xml: {e}"))?;
+        if el.tag != airsync::APPLICATION_DATA {
+            return Err("xml root must be AirSync ApplicationData".into());
+        }
+        return Ok(el);
+    }
+    json::from_json(airsync::APPLICATION_DATA, class, input.get("data").unwrap_or(input))
 }
 
 fn add_fault(shared: &Shared, user: Option<&str>, input: &Value) -> Answer {

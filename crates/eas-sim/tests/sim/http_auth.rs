@@ -163,3 +163,69 @@ async fn users_never_see_each_others_data_even_with_a_forged_user_parameter() {
     assert!(!format!("{doc:?}").contains("alice private"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn hostile_requests_get_http_errors_not_panics() {
+    let sim = start().await;
+    let mut e = Eas::new(&sim, "alice", "secret", "d", V::V16_1);
+    e.provision().await;
+    let c = reqwest::Client::new();
+    let post = |query: &str, body: Vec<u8>, version: &str| {
+        c.post(format!("{}?{query}", sim.url()))
+            .basic_auth("alice", Some("secret"))
+            .header("MS-ASProtocolVersion", version)
+            .header("X-MS-PolicyKey", e.policy_key.unwrap().to_string())
+            .body(body)
+            .send()
+    };
+    let q = "Cmd=Sync&User=alice&DeviceId=d&DeviceType=T";
+    // Truncated / garbage WBXML.
+    assert_eq!(
+        post(q, vec![0x03, 0x01, 0x6a, 0x00, 0x45, 0x5c], "16.1")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post(q, b"<xml/>".to_vec(), "16.1").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    // Unknown version string, missing DeviceId, unknown command, base64 garbage.
+    assert_eq!(
+        post(q, Vec::new(), "9.9").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post("Cmd=Sync&User=alice", Vec::new(), "16.1").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post("Cmd=Explode&DeviceId=d&DeviceType=T", Vec::new(), "16.1")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post("AAAA", Vec::new(), "16.1").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    // A known command the simulator does not implement.
+    assert_eq!(
+        post("Cmd=SendMail&DeviceId=d&DeviceType=T", Vec::new(), "16.1")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_IMPLEMENTED
+    );
+    // A well-formed document with the wrong root for the command: protocol error status.
+    let wrong = wbxml::encode(&wbxml::Element::new(fh::FOLDER_SYNC).with_text_child(fh::SYNC_KEY, "0"));
+    let r = post(q, wrong, "16.1").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc = wbxml::decode(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(doc.child_text(air::STATUS), Some("4"));
+    // The simulator still works afterwards.
+    assert_eq!(e.folder_sync("0").await.0, "1");
+    sim.shutdown().await;
+}

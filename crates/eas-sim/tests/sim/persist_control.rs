@@ -133,3 +133,37 @@ async fn control_api_lists_and_edits_like_another_device() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn control_api_items_as_xml_text() {
+    let sim = start().await;
+    let (_, folders) = control(&sim, reqwest::Method::GET, "/users/alice/folders", None).await;
+    let cal_id = folders.as_array().unwrap().iter().find(|f| f["type"] == 8).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let items = format!("/users/alice/folders/{cal_id}/items");
+    let data = json!({"Subject": "As XML", "StartTime": "20260601T100000Z", "EndTime": "20260601T110000Z"});
+    let (_, created) = control(&sim, reqwest::Method::POST, &items, Some(data)).await;
+    let path = format!("/users/alice/items/{}", created["server_id"].as_str().unwrap());
+    let (_, item) = control(&sim, reqwest::Method::GET, &path, None).await;
+    let xml = item["xml"].as_str().unwrap().to_owned();
+    assert!(xml.contains("As XML") && xml.contains("20260601T100000Z"), "{xml}");
+    let (s, copy) = control(&sim, reqwest::Method::POST, &items, Some(json!({ "xml": xml }))).await;
+    assert_eq!(s, 201, "{copy}");
+    let (_, copy) = control(
+        &sim,
+        reqwest::Method::GET,
+        &format!("/users/alice/items/{}", copy["server_id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(copy["data"]["Calendar:Subject"], "As XML");
+    assert_eq!(
+        control(&sim, reqwest::Method::POST, &items, Some(json!({"xml": "<nope"})))
+            .await
+            .0,
+        400
+    );
+    sim.shutdown().await;
+}
