@@ -375,12 +375,54 @@ pub struct Instance {
 /// Floating and all-day values are interpreted in UTC. A DATE-TIME start without end or
 /// duration gives a zero-length occurrence (RFC 5545 §3.6.1).
 pub fn instances(text: &str, tree: &Component) -> Vec<Instance> {
+    instances_until(text, tree, None)
+}
+
+/// Like [`instances`], but stops expanding once every occurrence starting before `until`
+/// is known (later ones may or may not be included). Expansion runs with a growing limit, so
+/// a query for next week does not enumerate thousands of occurrences of an old daily series.
+pub fn instances_until(text: &str, tree: &Component, until: Option<i64>) -> Vec<Instance> {
     let Entry::ICalendar(mut ical) = Parser::new(text).entry() else {
         return Vec::new();
     };
     strip_sequences(&mut ical);
-    let exp = ical.expand_dates(Tz::UTC, MAX_INSTANCES);
-    exp.events
+    // Each step of calcard's iteration yields an occurrence or hits an EXDATE or override.
+    let skips: usize = tree
+        .children
+        .iter()
+        .map(|c| {
+            c.props
+                .iter()
+                .filter(|p| p.name == "EXDATE")
+                .map(|p| p.value.split(',').count())
+                .sum::<usize>()
+                + usize::from(c.prop("RECURRENCE-ID").is_some())
+        })
+        .sum();
+    let mut limit = 256;
+    loop {
+        let exp = ical.expand_dates(Tz::UTC, limit);
+        let out = to_instances(&exp.events, tree);
+        let exhausted = out.len() + skips < limit;
+        // Only occurrences generated from a rule count: an override may sit far from its slot.
+        let generated = out
+            .iter()
+            .filter(|i| tree.find(i.index).is_some_and(|c| c.prop("RRULE").is_some()));
+        let far_enough = until.is_some_and(|u| generated.map(|i| i.start).max().is_some_and(|m| m >= u));
+        if exhausted || far_enough || limit >= MAX_INSTANCES {
+            return out;
+        }
+        limit = (limit * 4).min(MAX_INSTANCES);
+    }
+}
+
+type CalEvent = calcard::icalendar::dates::CalendarEvent<
+    chrono::DateTime<Tz>,
+    calcard::icalendar::dates::TimeOrDelta<chrono::DateTime<Tz>, chrono::TimeDelta>,
+>;
+
+fn to_instances(events: &[CalEvent], tree: &Component) -> Vec<Instance> {
+    events
         .iter()
         .map(|e| {
             let (s, mut end) = e.timestamps();
@@ -423,7 +465,7 @@ pub fn matches_calendar(filter: &CompFilter, text: &str) -> bool {
     }
     let needs_instances = filter.comps.iter().any(has_time_range);
     let inst = if needs_instances {
-        instances(text, cal)
+        instances_until(text, cal, latest_end(filter))
     } else {
         Vec::new()
     };
@@ -517,6 +559,23 @@ pub fn parse_duration(s: &str) -> Option<i64> {
     num.is_empty().then_some(sign * total)
 }
 
+/// The latest end of all time ranges in a filter (`None` if one is open-ended). VALARM
+/// triggers can precede their occurrence by any amount, so alarms disable the bound.
+fn latest_end(f: &CompFilter) -> Option<i64> {
+    let mut best = i64::MIN;
+    let mut stack = vec![f];
+    while let Some(c) = stack.pop() {
+        if c.name == "VALARM" && c.time_range.is_some() {
+            return None;
+        }
+        if let Some(tr) = c.time_range {
+            best = best.max(tr.end?);
+        }
+        stack.extend(c.comps.iter());
+    }
+    Some(best)
+}
+
 fn has_time_range(f: &CompFilter) -> bool {
     f.time_range.is_some() || f.comps.iter().any(has_time_range)
 }
@@ -588,7 +647,7 @@ pub fn matches_card(filter: &CardFilter, text: &str) -> bool {
 pub fn expand(text: &str, range: &TimeRange) -> Option<String> {
     let roots = Component::parse(text).ok()?;
     let cal = roots.first()?;
-    let inst = instances(text, cal);
+    let inst = instances_until(text, cal, range.end);
     let mut out = String::new();
     fold_into(&mut out, "BEGIN:VCALENDAR");
     for p in &cal.props {
@@ -652,7 +711,7 @@ pub fn busy_periods(text: &str, range: &TimeRange) -> Vec<(i64, i64, &'static st
         return Vec::new();
     };
     let Some(cal) = roots.first() else { return Vec::new() };
-    instances(text, cal)
+    instances_until(text, cal, range.end)
         .into_iter()
         .filter(|i| range.overlaps(i.start, i.end))
         .filter_map(|i| {

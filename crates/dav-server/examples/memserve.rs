@@ -25,8 +25,8 @@ async fn main() -> std::io::Result<()> {
             }
             "--prefix" => cfg.mount_prefix = args.next().unwrap_or_default(),
             "--trusted-proxy" => {
-                if let Some(ip) = args.next().and_then(|s| s.parse().ok()) {
-                    cfg.trusted_proxies.push(ip);
+                if let Some(net) = args.next().and_then(|s| s.parse::<dav_server::config::IpNet>().ok()) {
+                    cfg.trusted_proxies.push(net);
                 }
             }
             "--sync-page" => cfg.sync_page_size = args.next().and_then(|s| s.parse().ok()),

@@ -209,7 +209,7 @@ pub fn origin(cfg: &DavConfig, headers: &HeaderMap, peer: SocketAddr) -> (String
         };
         return (format!("{scheme}://{authority}"), path.trim_end_matches('/').to_owned());
     }
-    let trusted = cfg.trusted_proxies.contains(&peer.ip());
+    let trusted = cfg.trusted_proxies.iter().any(|n| n.contains(peer.ip()));
     let fwd = |name: &str| -> Option<String> {
         if !trusted {
             return None;
