@@ -159,7 +159,11 @@ impl Property {
 /// # Errors
 /// [`MapError::Parse`] when `calcard` rejects the text or it holds no calendar.
 pub fn parse(text: &str) -> Result<Component, MapError> {
-    if !text.trim_start().get(..15).is_some_and(|s| s.eq_ignore_ascii_case("BEGIN:VCALENDAR")) {
+    if !text
+        .trim_start()
+        .get(..15)
+        .is_some_and(|s| s.eq_ignore_ascii_case("BEGIN:VCALENDAR"))
+    {
         return Err(parse_err("the text does not start with BEGIN:VCALENDAR"));
     }
     let tail = text.trim_end();
@@ -170,7 +174,10 @@ pub fn parse(text: &str) -> Result<Component, MapError> {
         return Err(parse_err("the text does not end with END:VCALENDAR (truncated?)"));
     }
     let cal = ICalendar::parse(text).map_err(|e| parse_err(&describe(&e)))?;
-    let root = cal.components.first().ok_or_else(|| parse_err("no VCALENDAR component"))?;
+    let root = cal
+        .components
+        .first()
+        .ok_or_else(|| parse_err("no VCALENDAR component"))?;
     let mut depth = 0;
     convert(&cal, root, &mut depth)
 }
@@ -323,7 +330,15 @@ fn convert(cal: &ICalendar, comp: &ICalendarComponent, depth: &mut usize) -> Res
             .map_err(|_| parse_err("cannot re-serialise a property"))?;
         let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
         let line = unfolded.trim_end_matches(['\r', '\n']);
-        if let Some(p) = parse_line(line) {
+        if let Some(mut p) = parse_line(line) {
+            // calcard's writer backslash-escapes parameter values; undo it.
+            for q in p.params.iter_mut() {
+                for v in q.values.iter_mut() {
+                    if v.contains('\\') {
+                        *v = unescape_param(v);
+                    }
+                }
+            }
             out.props.push(p);
         }
     }
@@ -336,6 +351,27 @@ fn convert(cal: &ICalendar, comp: &ICalendarComponent, depth: &mut usize) -> Res
     }
     *depth -= 1;
     Ok(out)
+}
+
+fn unescape_param(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            // `\n` stays as written (Apple's convention inside parameters).
+            match chars.next() {
+                Some(o @ ('n' | 'N' | 'r')) => {
+                    out.push('\\');
+                    out.push(o);
+                }
+                Some(o) => out.push(o),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn describe(e: &calcard::Entry) -> String {
@@ -383,6 +419,20 @@ mod tests {
         assert_eq!(ev.prop("X-FOO").unwrap().param("X-P"), Some("a:b"));
         let again = parse(&write(&cal)).unwrap();
         assert_eq!(again, cal);
+    }
+
+    #[test]
+    fn backslash_in_parameter_survives() {
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nATTENDEE;CN=A\\B:mailto:a@b\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let cal = parse(ics).unwrap();
+        let cn = cal.children[0]
+            .prop("ATTENDEE")
+            .unwrap()
+            .param("CN")
+            .unwrap()
+            .to_owned();
+        let again = parse(&write(&cal)).unwrap();
+        assert_eq!(again.children[0].prop("ATTENDEE").unwrap().param("CN").unwrap(), cn);
     }
 
     #[test]

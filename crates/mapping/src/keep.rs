@@ -92,7 +92,9 @@ pub fn merge(comp: &mut Component, path: &str, res: &Residue, reminder: Option<u
             let Some(orig) = parse_line(&e.line) else { continue };
             merge_params(comp, &orig);
         } else if e.path == reminder_path {
-            let Some(alarm) = parse_component(&e.line) else { continue };
+            let Some(alarm) = parse_component(&e.line) else {
+                continue;
+            };
             let same = crate::calendar::fields::reminder(&Component {
                 children: vec![alarm.clone()],
                 ..Default::default()

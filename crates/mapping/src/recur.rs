@@ -94,7 +94,9 @@ impl Rrule {
                         let n = if n.is_empty() || n == "+" {
                             0
                         } else {
-                            n.trim_start_matches('+').parse().map_err(|_| bad("bad BYDAY ordinal"))?
+                            n.trim_start_matches('+')
+                                .parse()
+                                .map_err(|_| bad("bad BYDAY ordinal"))?
                         };
                         r.byday.push((n, wd));
                     }
@@ -120,7 +122,9 @@ impl Rrule {
 }
 
 fn list<T: std::str::FromStr>(v: &str) -> Option<Vec<T>> {
-    v.split(',').map(|x| x.trim().trim_start_matches('+').parse().ok()).collect()
+    v.split(',')
+        .map(|x| x.trim().trim_start_matches('+').parse().ok())
+        .collect()
 }
 
 fn not_rep(reason: impl Into<String>) -> MapError {
@@ -170,7 +174,9 @@ pub fn rrule_to_eas(r: &Rrule, start: DateTime, until: Option<Timestamp>) -> Res
         let week = |n: i32| match n {
             1..=4 => Ok(n as u8),
             -1 => Ok(5),
-            _ => Err(not_rep(format!("occurrence {n} of a weekday (EAS has 1st–4th and last)"))),
+            _ => Err(not_rep(format!(
+                "occurrence {n} of a weekday (EAS has 1st–4th and last)"
+            ))),
         };
         if !r.bysetpos.is_empty() {
             if !plain_days || r.bysetpos.len() != 1 {
@@ -202,7 +208,11 @@ pub fn rrule_to_eas(r: &Rrule, start: DateTime, until: Option<Timestamp>) -> Res
                 return Err(not_rep("WEEKLY with BYMONTHDAY/BYMONTH/BYSETPOS or weekday positions"));
             }
             e.kind = 1;
-            e.day_of_week = Some(if r.byday.is_empty() { 1 << sdow } else { mask_of(&r.byday) });
+            e.day_of_week = Some(if r.byday.is_empty() {
+                1 << sdow
+            } else {
+                mask_of(&r.byday)
+            });
         }
         "MONTHLY" | "YEARLY" => {
             let yearly = r.freq == "YEARLY";

@@ -105,7 +105,12 @@ fn element_round_trip_keeps_opaque_fields() {
     let el = to_element(&e, RecurTags { tasks: false }, ProtocolVersion::V16_1);
     assert_eq!(from_element(&el, RecurTags { tasks: false }).unwrap(), e);
     let el14 = to_element(&e, RecurTags { tasks: false }, ProtocolVersion::V14_0);
-    assert_eq!(from_element(&el14, RecurTags { tasks: false }).unwrap().first_day_of_week, None);
+    assert_eq!(
+        from_element(&el14, RecurTags { tasks: false })
+            .unwrap()
+            .first_day_of_week,
+        None
+    );
 }
 
 fn arb_eas() -> impl Strategy<Value = EasRecurrence> {

@@ -88,7 +88,9 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
             _ => None,
         },
     };
-    let completed = todo.prop("STATUS").is_some_and(|p| p.value.eq_ignore_ascii_case("COMPLETED"))
+    let completed = todo
+        .prop("STATUS")
+        .is_some_and(|p| p.value.eq_ignore_ascii_case("COMPLETED"))
         || todo.prop("COMPLETED").is_some();
 
     let mut d = Element::new(airsync::APPLICATION_DATA);
@@ -198,7 +200,12 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
 /// # Errors
 /// See [`crate::eas_to_ical`].
 pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) -> Result<String, MapError> {
-    let time = |tag| data.child_text(tag).filter(|s| !s.trim().is_empty()).map(parse_eas_utc).transpose();
+    let time = |tag| {
+        data.child_text(tag)
+            .filter(|s| !s.trim().is_empty())
+            .map(parse_eas_utc)
+            .transpose()
+    };
     let mut todo = Component::new("VTODO");
     let start = time(k::UTC_START_DATE)?.or(time(k::START_DATE)?);
     let due = time(k::UTC_DUE_DATE)?.or(time(k::DUE_DATE)?);
@@ -212,7 +219,9 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
         .collect();
     for (name, utc, local) in [("DTSTART", start, local_start), ("DUE", due, local_due)] {
         let Some(utc) = utc else { continue };
-        let orig = originals.iter().find(|p| p.name == name && same_instant(p, utc, residue));
+        let orig = originals
+            .iter()
+            .find(|p| p.name == name && same_instant(p, utc, residue));
         todo.push(match orig {
             Some(p) => p.clone(),
             None => date_or_instant(name, utc, local),
@@ -253,7 +262,11 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
         todo.push_raw("CLASS", fields::class_value(s));
     }
     if let Some(cats) = data.find(k::CATEGORIES) {
-        let list: Vec<String> = cats.find_all(k::CATEGORY).filter_map(|x| x.text()).map(str::to_owned).collect();
+        let list: Vec<String> = cats
+            .find_all(k::CATEGORY)
+            .filter_map(|x| x.text())
+            .map(str::to_owned)
+            .collect();
         if !list.is_empty() {
             todo.push(fields::categories_prop(&list));
         }
@@ -368,7 +381,10 @@ fn task_reminder(todo: &Component, start: Option<Timestamp>, due: Option<Timesta
     };
     for actions in [["DISPLAY", "DISPLAY"], ["AUDIO", "AUDIO"]] {
         for (i, a) in alarms.iter().enumerate() {
-            let act = a.prop("ACTION").map(|p| p.value.to_ascii_uppercase()).unwrap_or_default();
+            let act = a
+                .prop("ACTION")
+                .map(|p| p.value.to_ascii_uppercase())
+                .unwrap_or_default();
             if actions.contains(&act.as_str()) {
                 if let Some(t) = resolve(a) {
                     return Some((i, t));

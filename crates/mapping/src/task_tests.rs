@@ -71,9 +71,15 @@ fn recurring_task_and_errors() {
     let back = eas_to_ical(&out.application_data, ItemClass::Tasks, V, &out.residue).unwrap();
     assert!(back.contains("RRULE:FREQ=WEEKLY;BYDAY=FR"), "{back}");
     let bad = wrap("BEGIN:VTODO\r\nUID:r\r\nRRULE:FREQ=DAILY\r\nEND:VTODO\r\n");
-    assert!(matches!(ical_to_eas(&bad, ItemClass::Tasks, V), Err(MapError::NotRepresentable { .. })));
+    assert!(matches!(
+        ical_to_eas(&bad, ItemClass::Tasks, V),
+        Err(MapError::NotRepresentable { .. })
+    ));
     let ev = wrap("BEGIN:VEVENT\r\nUID:e\r\nDTSTART:20240101T000000Z\r\nEND:VEVENT\r\n");
-    assert!(matches!(ical_to_eas(&ev, ItemClass::Tasks, V), Err(MapError::WrongClass { .. })));
+    assert!(matches!(
+        ical_to_eas(&ev, ItemClass::Tasks, V),
+        Err(MapError::WrongClass { .. })
+    ));
 }
 
 #[test]

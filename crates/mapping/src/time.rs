@@ -170,9 +170,18 @@ mod tests {
 
     #[test]
     fn ical_values() {
-        assert!(matches!(IcalTime::parse("20240102", None, None), Some(IcalTime::Date(_))));
-        assert!(matches!(IcalTime::parse("20240102T010000Z", None, None), Some(IcalTime::Utc(_))));
-        assert!(matches!(IcalTime::parse("20240102T010000", Some("X"), None), Some(IcalTime::Zoned(..))));
+        assert!(matches!(
+            IcalTime::parse("20240102", None, None),
+            Some(IcalTime::Date(_))
+        ));
+        assert!(matches!(
+            IcalTime::parse("20240102T010000Z", None, None),
+            Some(IcalTime::Utc(_))
+        ));
+        assert!(matches!(
+            IcalTime::parse("20240102T010000", Some("X"), None),
+            Some(IcalTime::Zoned(..))
+        ));
         assert!(IcalTime::parse("2024010", None, None).is_none());
         assert!(IcalTime::parse("20241399T010000", None, None).is_none());
     }

@@ -22,6 +22,7 @@ pub struct FieldRow {
 }
 
 /// Every Calendar element the mapping handles.
+#[rustfmt::skip]
 pub const CALENDAR_FIELDS: &[FieldRow] = &[
     FieldRow { eas: "Subject", ical: "SUMMARY", sent: "all", note: "" },
     FieldRow { eas: "Location", ical: "LOCATION", sent: "≤14.1", note: "16.x: airsyncbase:Location/DisplayName" },
@@ -106,9 +107,15 @@ pub fn busy_status(ev: &Component) -> u8 {
             _ => {}
         }
     }
-    if ev.prop("TRANSP").is_some_and(|p| p.value.eq_ignore_ascii_case("TRANSPARENT")) {
+    if ev
+        .prop("TRANSP")
+        .is_some_and(|p| p.value.eq_ignore_ascii_case("TRANSPARENT"))
+    {
         0
-    } else if ev.prop("STATUS").is_some_and(|p| p.value.eq_ignore_ascii_case("TENTATIVE")) {
+    } else if ev
+        .prop("STATUS")
+        .is_some_and(|p| p.value.eq_ignore_ascii_case("TENTATIVE"))
+    {
         1
     } else {
         2
@@ -124,7 +131,10 @@ pub fn busy_props(v: u8) -> [Property; 2] {
         4 => ("OPAQUE", "WORKINGELSEWHERE"),
         _ => ("OPAQUE", "BUSY"),
     };
-    [Property::new("TRANSP", transp), Property::new("X-MICROSOFT-CDO-BUSYSTATUS", cdo)]
+    [
+        Property::new("TRANSP", transp),
+        Property::new("X-MICROSOFT-CDO-BUSYSTATUS", cdo),
+    ]
 }
 
 /// Sensitivity from CLASS.
@@ -150,7 +160,9 @@ pub fn class_value(v: u8) -> &'static str {
 
 /// All CATEGORIES values of a component.
 pub fn categories(ev: &Component) -> Vec<String> {
-    ev.props_named("CATEGORIES").flat_map(|p| split_text_list(&p.value)).collect()
+    ev.props_named("CATEGORIES")
+        .flat_map(|p| split_text_list(&p.value))
+        .collect()
 }
 
 /// The CATEGORIES property for a list.
@@ -226,7 +238,14 @@ pub fn reminder_alarm(minutes: u32) -> Component {
     let mut a = Component::new("VALARM");
     a.push_raw("ACTION", "DISPLAY");
     a.push_raw("DESCRIPTION", "Reminder");
-    a.push_raw("TRIGGER", &if minutes == 0 { "PT0S".to_owned() } else { format!("-PT{minutes}M") });
+    a.push_raw(
+        "TRIGGER",
+        &if minutes == 0 {
+            "PT0S".to_owned()
+        } else {
+            format!("-PT{minutes}M")
+        },
+    );
     a
 }
 
@@ -289,13 +308,18 @@ pub fn attendee_prop(a: &Attendee, rsvp: bool) -> Property {
         Some(3) => p = p.with_param("CUTYPE", "RESOURCE").with_param("ROLE", "NON-PARTICIPANT"),
         _ => p = p.with_param("ROLE", "REQ-PARTICIPANT"),
     }
+    // AttendeeStatus 0 ("response unknown") and an absent one leave PARTSTAT
+    // out, which RFC 5545 reads as NEEDS-ACTION.
     let partstat = match a.status {
-        Some(2) => "TENTATIVE",
-        Some(3) => "ACCEPTED",
-        Some(4) => "DECLINED",
-        _ => "NEEDS-ACTION",
+        Some(2) => Some("TENTATIVE"),
+        Some(3) => Some("ACCEPTED"),
+        Some(4) => Some("DECLINED"),
+        Some(5) => Some("NEEDS-ACTION"),
+        _ => None,
     };
-    p = p.with_param("PARTSTAT", partstat);
+    if let Some(ps) = partstat {
+        p = p.with_param("PARTSTAT", ps);
+    }
     if rsvp {
         p = p.with_param("RSVP", "TRUE");
     }
@@ -426,6 +450,16 @@ mod tests {
             status: Some(3),
         };
         assert_eq!(attendee_from_prop(&attendee_prop(&a, false)), a);
+    }
+
+    #[test]
+    fn docs_list_every_field() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/mapping.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        for row in CALENDAR_FIELDS {
+            let first = row.eas.split(" (").next().unwrap_or(row.eas);
+            assert!(doc.contains(&format!("| {first}")), "docs/mapping.md lacks {}", row.eas);
+        }
     }
 
     #[test]

@@ -65,12 +65,12 @@ impl Timing {
         let end = if let Some(p) = ev.prop("DTEND") {
             let et = IcalTime::from_prop(p)?;
             let e = match (&et, &zone) {
-                (IcalTime::Zoned(dt, tzid), Some(z)) if *tzid == z.tzid => z
-                    .tz
-                    .to_ambiguous_zoned(*dt)
-                    .compatible()
-                    .map(|z| z.timestamp())
-                    .map_err(|e| MapError::Invalid(format!("DTEND {dt}: {e}")))?,
+                (IcalTime::Zoned(dt, tzid), Some(z)) if *tzid == z.tzid => {
+                    z.tz.to_ambiguous_zoned(*dt)
+                        .compatible()
+                        .map(|z| z.timestamp())
+                        .map_err(|e| MapError::Invalid(format!("DTEND {dt}: {e}")))?
+                }
                 _ => et.instant(cal, &TimeZone::UTC)?,
             };
             if all_day && e <= start {
@@ -81,7 +81,13 @@ impl Timing {
         } else if let Some(p) = ev.prop("DURATION") {
             let d = fields::parse_duration(&p.value)
                 .ok_or_else(|| MapError::Invalid(format!("malformed DURATION {:?}", p.value)))?;
-            start.checked_add(d).unwrap_or(start).max(start)
+            if all_day {
+                // Whole days, at least one (a DATE start cannot end mid-day).
+                let days = (d.as_secs().max(1) + 86_399) / 86_400;
+                start.checked_add((days * 24).hours()).unwrap_or(start)
+            } else {
+                start.checked_add(d).unwrap_or(start).max(start)
+            }
         } else if all_day {
             start.checked_add(24.hours()).unwrap_or(start)
         } else {
@@ -101,18 +107,18 @@ impl Timing {
     pub(crate) fn instant_of(&self, cal: &Component, t: &IcalTime) -> Result<Timestamp, MapError> {
         match (t, &self.zone) {
             (IcalTime::Date(d), _) => Ok(date_utc_midnight(*d)),
-            (IcalTime::Zoned(dt, tzid), Some(z)) if *tzid == z.tzid => z
-                .tz
-                .to_ambiguous_zoned(*dt)
-                .compatible()
-                .map(|z| z.timestamp())
-                .map_err(|e| MapError::Invalid(format!("{dt}: {e}"))),
-            (IcalTime::Floating(dt), Some(z)) => z
-                .tz
-                .to_ambiguous_zoned(*dt)
-                .compatible()
-                .map(|z| z.timestamp())
-                .map_err(|e| MapError::Invalid(format!("{dt}: {e}"))),
+            (IcalTime::Zoned(dt, tzid), Some(z)) if *tzid == z.tzid => {
+                z.tz.to_ambiguous_zoned(*dt)
+                    .compatible()
+                    .map(|z| z.timestamp())
+                    .map_err(|e| MapError::Invalid(format!("{dt}: {e}")))
+            }
+            (IcalTime::Floating(dt), Some(z)) => {
+                z.tz.to_ambiguous_zoned(*dt)
+                    .compatible()
+                    .map(|z| z.timestamp())
+                    .map_err(|e| MapError::Invalid(format!("{dt}: {e}")))
+            }
             (other, _) => other.instant(cal, &TimeZone::UTC),
         }
     }
@@ -143,10 +149,16 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         return Err(MapError::Invalid("two VEVENT series in one calendar object".into()));
     }
     let uid = master.prop("UID").map(|p| p.text());
-    let overrides: Vec<&Component> = events.iter().copied().filter(|e| e.prop("RECURRENCE-ID").is_some()).collect();
+    let overrides: Vec<&Component> = events
+        .iter()
+        .copied()
+        .filter(|e| e.prop("RECURRENCE-ID").is_some())
+        .collect();
     for o in &overrides {
         if o.prop("UID").map(|p| p.text()) != uid {
-            return Err(MapError::Invalid("an override has a different UID than its series".into()));
+            return Err(MapError::Invalid(
+                "an override has a different UID than its series".into(),
+            ));
         }
     }
 
@@ -176,7 +188,9 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         return Err(not_rep("EXRULE"));
     }
     if master.props_named("RDATE").next().is_some() {
-        return Err(not_rep("RDATE (EAS exceptions can change or cancel occurrences, not add them)"));
+        return Err(not_rep(
+            "RDATE (EAS exceptions can change or cancel occurrences, not add them)",
+        ));
     }
     let recurring = !rrules.is_empty();
 
@@ -190,7 +204,13 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         data.push_text(c::UID, u.clone());
     }
     push_meeting(&mut data, master, version);
-    keep::collect(master, "VEVENT", fields::MAPPED_EVENT_PROPS, reminder.map(|r| r.0), &mut residue);
+    keep::collect(
+        master,
+        "VEVENT",
+        fields::MAPPED_EVENT_PROPS,
+        reminder.map(|r| r.0),
+        &mut residue,
+    );
 
     if let Some(rp) = rrules.first() {
         let r = Rrule::parse(&rp.value)?;
@@ -200,11 +220,17 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
             .map(|u| until_instant(&cal, &timing, u))
             .transpose()?;
         let mut e = recur::rrule_to_eas(&r, timing.local_start, until)?;
-        e.calendar_type = master.prop("X-EAS-CALENDARTYPE").and_then(|p| p.value.trim().parse().ok());
-        e.is_leap_month = master.prop("X-EAS-ISLEAPMONTH").and_then(|p| p.value.trim().parse().ok());
+        e.calendar_type = master
+            .prop("X-EAS-CALENDARTYPE")
+            .and_then(|p| p.value.trim().parse().ok());
+        e.is_leap_month = master
+            .prop("X-EAS-ISLEAPMONTH")
+            .and_then(|p| p.value.trim().parse().ok());
         data.push(recur::to_element(&e, RecurTags { tasks: false }, version));
     } else if !overrides.is_empty() || master.prop("EXDATE").is_some() {
-        return Err(MapError::Invalid("EXDATE or overrides on an event without RRULE".into()));
+        return Err(MapError::Invalid(
+            "EXDATE or overrides on an event without RRULE".into(),
+        ));
     }
 
     let mut edits = Vec::new();
@@ -276,6 +302,31 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
     })
 }
 
+/// The master as a 16.x server returns it after the instance edits were
+/// applied: `edits` folded into its `Exceptions` keyed by `asb:InstanceId`
+/// (the engine can store this form; [`from_eas`] reads it).
+pub fn with_exceptions(master: &Element, edits: &[OccurrenceEdit]) -> Element {
+    if edits.is_empty() {
+        return master.clone();
+    }
+    let mut out = master.clone();
+    let mut list = out
+        .find(c::EXCEPTIONS)
+        .cloned()
+        .unwrap_or_else(|| Element::new(c::EXCEPTIONS));
+    out.remove_all(c::EXCEPTIONS);
+    for e in edits {
+        let mut ex = Element::new(c::EXCEPTION).with_text_child(asb::INSTANCE_ID, e.instance_id.clone());
+        match &e.kind {
+            OccurrenceEditKind::Delete => ex.push_text(c::DELETED, "1"),
+            OccurrenceEditKind::Change(d) => ex.children.extend(d.children.iter().cloned()),
+        }
+        list.push(ex);
+    }
+    out.push(list);
+    out
+}
+
 fn not_rep(reason: &str) -> MapError {
     MapError::NotRepresentable {
         what: "event".into(),
@@ -294,6 +345,10 @@ fn timezone_blob(t: &Timing, version: ProtocolVersion, recurring: bool) -> Resul
     };
     let year = t.local_start.year();
     let d = tz::blob_for_zone(&z.tz, year);
+    if d.exact && d.blob.rules() == TzBlob::utc() {
+        // UTC-like zones travel as the all-zero blob, which renders as UTC.
+        return Ok(Some(TzBlob::utc()));
+    }
     if d.exact {
         return Ok(Some(d.blob));
     }
@@ -353,7 +408,9 @@ fn push_fields(
         }
     }
     if !version.is_16() {
-        let stamp = ev.prop("DTSTAMP").and_then(|p| crate::time::parse_eas_utc(&p.value).ok());
+        let stamp = ev
+            .prop("DTSTAMP")
+            .and_then(|p| crate::time::parse_eas_utc(&p.value).ok());
         if let Some(s) = stamp {
             el.push_text(c::DT_STAMP, compact(s));
         }
@@ -389,7 +446,9 @@ fn push_fields(
 /// MeetingStatus, Attendees, ResponseRequested, DisallowNewTimeProposal.
 fn push_meeting(el: &mut Element, ev: &Component, version: ProtocolVersion) {
     let attendees: Vec<_> = ev.props_named("ATTENDEE").collect();
-    let cancelled = ev.prop("STATUS").is_some_and(|p| p.value.eq_ignore_ascii_case("CANCELLED"));
+    let cancelled = ev
+        .prop("STATUS")
+        .is_some_and(|p| p.value.eq_ignore_ascii_case("CANCELLED"));
     let base: u8 = ev
         .prop("X-EAS-MEETINGSTATUS")
         .and_then(|p| p.value.trim().parse().ok())

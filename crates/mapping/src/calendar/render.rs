@@ -82,7 +82,10 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
     }
 
     let mut master = Component::new("VEVENT");
-    let uid = data.child_text(c::UID).or(data.child_text(c::CLIENT_UID)).map(str::to_owned);
+    let uid = data
+        .child_text(c::UID)
+        .or(data.child_text(c::CLIENT_UID))
+        .map(str::to_owned);
     if let Some(u) = &uid {
         master.push_text("UID", u);
     }
@@ -98,7 +101,13 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
     let reminder = event_fields(&mut master, data, &frame)?;
     if let Some(r) = data.find(c::RECURRENCE) {
         let e = recur::from_element(r, RecurTags { tasks: false })?;
-        let until = e.until.map(|u| if all_day { ical_date(frame.date_of(u)) } else { compact(u) });
+        let until = e.until.map(|u| {
+            if all_day {
+                ical_date(frame.date_of(u))
+            } else {
+                compact(u)
+            }
+        });
         master.push_raw("RRULE", &recur::eas_to_rrule(&e, until)?);
         if let Some(v) = e.calendar_type {
             master.push_raw("X-EAS-CALENDARTYPE", &v.to_string());
@@ -170,19 +179,32 @@ fn render_override(
         merged.push_text(c::END_TIME, compact(s.checked_add(duration).unwrap_or(s)));
     }
     let mut ov = Component::new("VEVENT");
-    for name in ["UID", "DTSTAMP"] {
-        if let Some(p) = master.prop(name) {
-            ov.push(p.clone());
+    if let Some(p) = master.prop("UID") {
+        ov.push(p.clone());
+    }
+    match opt_time(ex, c::DT_STAMP)? {
+        Some(s) => ov.push_raw("DTSTAMP", &compact(s)),
+        None => {
+            if let Some(p) = master.prop("DTSTAMP") {
+                ov.push(p.clone());
+            }
         }
     }
     ov.push(frame.prop("RECURRENCE-ID", at));
     let occ_frame = Frame {
-        all_day: merged.child_text(c::ALL_DAY_EVENT).map_or(frame.all_day, |v| v.trim() == "1"),
+        all_day: merged
+            .child_text(c::ALL_DAY_EVENT)
+            .map_or(frame.all_day, |v| v.trim() == "1"),
         zone: frame.zone.clone(),
         floating: frame.floating,
     };
     let reminder = event_fields(&mut ov, &merged, &occ_frame)?;
-    keep::merge(&mut ov, &format!("VEVENT;RECURRENCE-ID={}", compact(at)), residue, reminder);
+    keep::merge(
+        &mut ov,
+        &format!("VEVENT;RECURRENCE-ID={}", compact(at)),
+        residue,
+        reminder,
+    );
     Ok(ov)
 }
 
@@ -270,7 +292,11 @@ fn event_fields(ev: &mut Component, d: &Element, frame: &Frame) -> Result<Option
         ev.push_raw("X-MICROSOFT-DISALLOW-COUNTER", if v == 1 { "TRUE" } else { "FALSE" });
     }
     if let Some(cats) = d.find(c::CATEGORIES) {
-        let list: Vec<String> = cats.find_all(c::CATEGORY).filter_map(|x| x.text()).map(str::to_owned).collect();
+        let list: Vec<String> = cats
+            .find_all(c::CATEGORY)
+            .filter_map(|x| x.text())
+            .map(str::to_owned)
+            .collect();
         if !list.is_empty() {
             ev.push(fields::categories_prop(&list));
         }
@@ -295,8 +321,12 @@ fn pick_vtimezone(
         return (Some(zone), None);
     }
     for e in residue.entries.iter().filter(|e| e.path == "VCALENDAR/VTIMEZONE") {
-        let Some(vtz) = keep::parse_component(&e.line) else { continue };
-        let Some(tzid) = vtz.prop("TZID").map(|p| p.text()) else { continue };
+        let Some(vtz) = keep::parse_component(&e.line) else {
+            continue;
+        };
+        let Some(tzid) = vtz.prop("TZID").map(|p| p.text()) else {
+            continue;
+        };
         let holder = Component {
             name: "VCALENDAR".into(),
             children: vec![vtz.clone()],
@@ -321,6 +351,10 @@ fn opt_time(d: &Element, tag: wbxml::Tag) -> Result<Option<Timestamp>, MapError>
 
 fn num(d: &Element, tag: wbxml::Tag) -> Option<u8> {
     d.find(tag)
-        .and_then(|e| e.children.iter().find_map(|n| if let Node::Text(t) = n { Some(t) } else { None }))
+        .and_then(|e| {
+            e.children
+                .iter()
+                .find_map(|n| if let Node::Text(t) = n { Some(t) } else { None })
+        })
         .and_then(|t| t.trim().parse().ok())
 }

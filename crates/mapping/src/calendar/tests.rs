@@ -41,7 +41,12 @@ fn timed_event_fields_14() {
     assert_eq!(text(d, c::DISALLOW_NEW_TIME_PROPOSAL).as_deref(), Some("1"));
     let body = d.find(asb::BODY).unwrap();
     assert_eq!(body.child_text(asb::DATA), Some("line1\r\nline2"));
-    let cats: Vec<_> = d.find(c::CATEGORIES).unwrap().find_all(c::CATEGORY).filter_map(|x| x.text()).collect();
+    let cats: Vec<_> = d
+        .find(c::CATEGORIES)
+        .unwrap()
+        .find_all(c::CATEGORY)
+        .filter_map(|x| x.text())
+        .collect();
     assert_eq!(cats, ["A", "B,C"]);
     let atts = fields::attendees_from(d.find(c::ATTENDEES).unwrap());
     assert_eq!(atts[0].kind, Some(2));
@@ -57,7 +62,14 @@ fn timed_event_fields_14() {
 fn version_16_omits_client_forbidden_fields() {
     let out = ical_to_eas(&wrap(BERLIN), ItemClass::Calendar, V16).unwrap();
     let d = &out.application_data;
-    for tag in [c::UID, c::DT_STAMP, c::ORGANIZER_EMAIL, c::ORGANIZER_NAME, c::LOCATION, c::EXCEPTIONS] {
+    for tag in [
+        c::UID,
+        c::DT_STAMP,
+        c::ORGANIZER_EMAIL,
+        c::ORGANIZER_NAME,
+        c::LOCATION,
+        c::EXCEPTIONS,
+    ] {
         assert!(d.find(tag).is_none(), "{tag:?}");
     }
     assert_eq!(text(d, c::CLIENT_UID).as_deref(), Some("u1"));
@@ -123,8 +135,14 @@ fn all_day_both_versions() {
     let ics = wrap("BEGIN:VEVENT\r\nUID:d\r\nDTSTART;VALUE=DATE:20261007\r\nDTEND;VALUE=DATE:20261009\r\nSUMMARY:Trip\r\nEND:VEVENT\r\n");
     let o16 = ical_to_eas(&ics, ItemClass::Calendar, V16).unwrap();
     assert!(o16.application_data.find(c::TIMEZONE).is_none());
-    assert_eq!(text(&o16.application_data, c::START_TIME).as_deref(), Some("20261007T000000Z"));
-    assert_eq!(text(&o16.application_data, c::END_TIME).as_deref(), Some("20261009T000000Z"));
+    assert_eq!(
+        text(&o16.application_data, c::START_TIME).as_deref(),
+        Some("20261007T000000Z")
+    );
+    assert_eq!(
+        text(&o16.application_data, c::END_TIME).as_deref(),
+        Some("20261009T000000Z")
+    );
     let o14 = ical_to_eas(&ics, ItemClass::Calendar, V14).unwrap();
     let blob = TzBlob::from_base64(&text(&o14.application_data, c::TIMEZONE).unwrap()).unwrap();
     assert_eq!(blob.rules(), TzBlob::utc());
@@ -183,7 +201,9 @@ fn series_with_exceptions_16_uses_instance_edits() {
     assert_eq!(out.occurrence_edits.len(), 2);
     assert_eq!(out.occurrence_edits[0].instance_id, "20240112T140000Z");
     assert_eq!(out.occurrence_edits[0].kind, OccurrenceEditKind::Delete);
-    let OccurrenceEditKind::Change(d) = &out.occurrence_edits[1].kind else { panic!() };
+    let OccurrenceEditKind::Change(d) = &out.occurrence_edits[1].kind else {
+        panic!()
+    };
     assert!(d.find(c::TIMEZONE).is_none());
     assert_eq!(d.child_text(c::START_TIME), Some("20240119T150000Z"));
     // What EXO sends back: the master with InstanceId-keyed exceptions.
@@ -244,8 +264,14 @@ RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n\
 BEGIN:VEVENT\r\nUID:c\r\nDTSTART;TZID=W. Europe (custom):20240704T100000\r\nDURATION:PT30M\r\n\
 RRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n";
     let out = ical_to_eas(&wrap(body), ItemClass::Calendar, V14).unwrap();
-    assert_eq!(text(&out.application_data, c::START_TIME).as_deref(), Some("20240704T080000Z"));
+    assert_eq!(
+        text(&out.application_data, c::START_TIME).as_deref(),
+        Some("20240704T080000Z")
+    );
     let back = eas_to_ical(&out.application_data, ItemClass::Calendar, V14, &out.residue).unwrap();
-    assert!(back.contains("DTSTART;TZID=W. Europe (custom):20240704T100000"), "{back}");
+    assert!(
+        back.contains("DTSTART;TZID=W. Europe (custom):20240704T100000"),
+        "{back}"
+    );
     assert_eq!(back.matches("BEGIN:VTIMEZONE").count(), 1);
 }

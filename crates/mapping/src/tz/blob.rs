@@ -144,7 +144,10 @@ impl TzBlob {
     pub fn to_time_zone(&self) -> Result<TimeZone, MapError> {
         let std_min = self.standard_offset_minutes();
         if !(-18 * 60..=18 * 60).contains(&std_min) {
-            return Err(MapError::BadEas(format!("time-zone bias {} is out of range", self.bias)));
+            return Err(MapError::BadEas(format!(
+                "time-zone bias {} is out of range",
+                self.bias
+            )));
         }
         if !self.has_dst() {
             let off = Offset::from_seconds(std_min * 60).map_err(|e| MapError::BadEas(e.to_string()))?;
@@ -152,7 +155,10 @@ impl TzBlob {
         }
         let dst_min = self.daylight_offset_minutes();
         if !(-18 * 60..=18 * 60).contains(&dst_min) {
-            return Err(MapError::BadEas(format!("daylight bias {} is out of range", self.daylight_bias)));
+            return Err(MapError::BadEas(format!(
+                "daylight bias {} is out of range",
+                self.daylight_bias
+            )));
         }
         let posix = format!(
             "<STD>{}<DST>{},{},{}",

@@ -60,7 +60,9 @@ pub fn resolve_tzid(cal: &Component, tzid: &str, year: i16) -> Result<ResolvedZo
             iana: None,
         });
     }
-    Err(MapError::Invalid(format!("unknown time zone {tzid:?} (no VTIMEZONE defines it)")))
+    Err(MapError::Invalid(format!(
+        "unknown time zone {tzid:?} (no VTIMEZONE defines it)"
+    )))
 }
 
 /// An IANA name, an IANA name behind a vendor prefix, or a Windows id.
@@ -195,7 +197,11 @@ pub fn zone_for_blob(blob: &TzBlob, year: i16) -> Result<ResolvedZone, MapError>
     } else {
         blob.standard_name.trim().to_owned()
     };
-    Ok(ResolvedZone { tzid, tz: own, iana: None })
+    Ok(ResolvedZone {
+        tzid,
+        tz: own,
+        iana: None,
+    })
 }
 
 /// Whether two zones give the same UTC offset at every instant of `year`.
@@ -300,8 +306,8 @@ pub fn vtimezone_rules(vtz: &Component, year: i16) -> Result<TzBlob, MapError> {
     let Some((std_c, std_dt)) = std.or(dst) else {
         return Err(MapError::Invalid("VTIMEZONE has neither STANDARD nor DAYLIGHT".into()));
     };
-    let std_min = offset(std_c, "TZOFFSETTO")
-        .ok_or_else(|| MapError::Invalid("VTIMEZONE STANDARD without TZOFFSETTO".into()))?;
+    let std_min =
+        offset(std_c, "TZOFFSETTO").ok_or_else(|| MapError::Invalid("VTIMEZONE STANDARD without TZOFFSETTO".into()))?;
     let mut blob = TzBlob {
         bias: -std_min,
         ..Default::default()
@@ -323,7 +329,10 @@ pub fn vtimezone_rules(vtz: &Component, year: i16) -> Result<TzBlob, MapError> {
 fn pick_observance<'a>(vtz: &'a Component, kind: &'a str, year: i16) -> Option<(&'a Component, DateTime)> {
     let mut best: Option<(&Component, DateTime)> = None;
     for c in vtz.children_named(kind) {
-        let Some(dt) = c.prop("DTSTART").and_then(|p| parse_datetime(p.value.trim_end_matches('Z'))) else {
+        let Some(dt) = c
+            .prop("DTSTART")
+            .and_then(|p| parse_datetime(p.value.trim_end_matches('Z')))
+        else {
             continue;
         };
         let better = match &best {
@@ -360,7 +369,9 @@ fn yearly_rule(c: &Component, dtstart: DateTime, year: i16) -> Option<SystemTime
     }
     let byday = byday?;
     let (num, wd) = byday.split_at(byday.len().checked_sub(2)?);
-    let dow = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"].iter().position(|d| *d == wd)? as u16;
+    let dow = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]
+        .iter()
+        .position(|d| *d == wd)? as u16;
     let week = match num.parse::<i8>() {
         Ok(n) if n < 0 => 5,
         Ok(n) => n.clamp(1, 5) as u16,
@@ -424,12 +435,19 @@ pub fn vtimezone(zone: &ResolvedZone, year: i16) -> Component {
     ] {
         let mut c = Component::new(kind);
         c.push_raw("DTSTART", &ical_local(first_occurrence(1970, &st)));
-        let n = if st.day >= 5 { "-1".to_owned() } else { st.day.to_string() };
+        let n = if st.day >= 5 {
+            "-1".to_owned()
+        } else {
+            st.day.to_string()
+        };
         let wd = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]
             .get(st.day_of_week as usize)
             .copied()
             .unwrap_or("SU");
-        c.push(Property::new("RRULE", &format!("FREQ=YEARLY;BYMONTH={};BYDAY={n}{wd}", st.month)));
+        c.push(Property::new(
+            "RRULE",
+            &format!("FREQ=YEARLY;BYMONTH={};BYDAY={n}{wd}", st.month),
+        ));
         c.push_raw("TZOFFSETFROM", &fmt_utc_offset(from));
         c.push_raw("TZOFFSETTO", &fmt_utc_offset(to));
         vtz.children.push(c);
@@ -448,7 +466,7 @@ pub fn first_occurrence(year: i16, st: &SystemTime) -> DateTime {
     )
     .unwrap_or(Time::midnight());
     let first = Date::new(year, month, 1).unwrap_or(Date::constant(1970, 1, 1));
-    let fdow = first.weekday().to_sunday_zero_offset() as i8;
+    let fdow = first.weekday().to_sunday_zero_offset();
     let mut day = 1 + (st.day_of_week as i8 - fdow).rem_euclid(7) + 7 * ((st.day.clamp(1, 5) as i8) - 1);
     while day > first.days_in_month() {
         day -= 7;

@@ -13,8 +13,24 @@ fn berlin_blob_matches_the_brief_example() {
     assert_eq!(b.bias, -60);
     assert_eq!(b.daylight_bias, -60);
     assert_eq!(b.standard_name, "W. Europe Standard Time");
-    assert_eq!((b.standard_date.month, b.standard_date.day, b.standard_date.day_of_week, b.standard_date.hour), (10, 5, 0, 3));
-    assert_eq!((b.daylight_date.month, b.daylight_date.day, b.daylight_date.day_of_week, b.daylight_date.hour), (3, 5, 0, 2));
+    assert_eq!(
+        (
+            b.standard_date.month,
+            b.standard_date.day,
+            b.standard_date.day_of_week,
+            b.standard_date.hour
+        ),
+        (10, 5, 0, 3)
+    );
+    assert_eq!(
+        (
+            b.daylight_date.month,
+            b.daylight_date.day,
+            b.daylight_date.day_of_week,
+            b.daylight_date.hour
+        ),
+        (3, 5, 0, 2)
+    );
     let back = zone_for_blob(&b, 2026).unwrap();
     assert_eq!(back.iana.as_deref(), Some("Europe/Berlin"));
 }
@@ -79,7 +95,12 @@ END:VTIMEZONE\r\nEND:VCALENDAR\r\n";
 
 #[test]
 fn vendor_prefixed_and_windows_tzids_resolve() {
-    assert_eq!(known_zone("/freeassociation.sourceforge.net/Tzfile/Europe/London").unwrap().tzid, "Europe/London");
+    assert_eq!(
+        known_zone("/freeassociation.sourceforge.net/Tzfile/Europe/London")
+            .unwrap()
+            .tzid,
+        "Europe/London"
+    );
     assert_eq!(known_zone("Eastern Standard Time").unwrap().tzid, "America/New_York");
     assert!(known_zone("Nowhere/Special").is_none());
 }
@@ -115,5 +136,8 @@ fn every_zone_round_trips_through_the_blob() {
     assert!(checked > 5000, "only {checked} zone-years checked");
     // Morocco's Ramadan suspension has four transitions a year.
     assert!(not_yearly.iter().any(|z| z.starts_with("Africa/Casablanca")));
-    eprintln!("{} zone-years not expressible as a yearly blob: {not_yearly:?}", not_yearly.len());
+    eprintln!(
+        "{} zone-years not expressible as a yearly blob: {not_yearly:?}",
+        not_yearly.len()
+    );
 }
