@@ -351,8 +351,10 @@ impl Backend for DavBackend {
 
     async fn update_collection(&self, user: &str, id: &str, patch: CollectionPatch) -> BackendResult<CollectionInfo> {
         let (acct, folder) = self.open(user, id).await?;
+        let mut folder = folder;
         if let Some(name) = patch.display_name.as_deref().filter(|n| *n != folder.display_name) {
             acct.rename_folder(&self.engine, &folder, name).await?;
+            folder = self.folder(&acct, id).await?;
         }
         let folder = self.apply_local(&acct, &folder, CollectionPatch { display_name: None, ..patch }).await?;
         Ok(self.info(&acct, &folder))

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use base64::Engine as _;
+use eas_proto::item_operations::{FetchRequest, ItemOperationsRequest};
 use eas_proto::sync::{ClientCommand, SyncCollection, SyncItemResponse, SyncRequest, SyncResponse};
 use eas_proto::{EasMessage, ProtocolVersion, SyncStatus};
 use store::{Folder, FolderId, ItemChange, LocalWrite, NewOutboxEntry, OutboxEntry, Precondition, SyncPage};
@@ -154,15 +155,52 @@ impl Account {
             let entry = self.enqueue(eng, &folder, class, version, vec![command], record, true).await?;
             match self.send_entry(eng, &folder, entry).await? {
                 Sent::Retry => continue,
-                Sent::Committed { etag, server_id } => {
+                Sent::Committed { mut etag, server_id } => {
                     if let (Some(m), Some(sid)) = (&mapped, &server_id) {
                         self.send_occurrence_edits(eng, folder_id, class, version, name, sid, &m.occurrence_edits).await?;
+                        // Store Exchange's own version (it adds UID, DtStamp, organizer…), so a later
+                        // resync finds the same bytes and keeps the ETag.
+                        match self.refresh_item(eng, &folder, sid, m.uid.clone()).await {
+                            Ok(Some(e)) => etag = Some(e),
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!(user = %self.user, error = %e, "fetching the written item failed"),
+                        }
                     }
                     return Ok(WriteResult { etag, server_id, created: existing.is_none() && mapped.is_some() });
                 }
             }
         }
         Err(EngineError::UpstreamUnavailable { retry_after: None, reason: "sync state kept changing".into() })
+    }
+
+    /// Fetches the server's version of an item (ItemOperations, no sync key involved) and stores
+    /// it, keeping the residue; returns the new ETag.
+    async fn refresh_item(&self, eng: &Engine, folder: &Folder, server_id: &str, uid: Option<String>) -> Result<Option<String>> {
+        let req = ItemOperationsRequest { fetches: vec![FetchRequest::item(folder.server_id.as_str(), server_id)] };
+        let resp = self.call(eng, self.client.item_operations_fetch(&req)).await?;
+        let Some(props) = resp
+            .fetches
+            .into_iter()
+            .find(|f| f.server_id.as_deref() == Some(server_id) && f.status.is_success())
+            .and_then(|f| f.properties)
+        else {
+            return Ok(None);
+        };
+        let mut app = props;
+        app.tag = wbxml::tags::airsync::APPLICATION_DATA;
+        let change = ItemChange::Upsert(store::UpstreamItem {
+            server_id: server_id.to_owned(),
+            // Only used if the item were new; it exists (just committed).
+            resource_name: "refetched.ics".to_owned(),
+            payload: wbxml::encode(&app),
+            residue: None,
+            uid,
+            rendered: None,
+        });
+        let page = SyncPage { changes: vec![change], ..Default::default() };
+        let fid = folder.id;
+        let out = blocking(&eng.store, move |s| s.apply_sync_page(fid, &page)).await?;
+        Ok(out.applied.first().and_then(|a| a.etag.clone()))
     }
 
     /// 16.x: each occurrence edit goes as its own Sync (Change/Delete with InstanceId) after the

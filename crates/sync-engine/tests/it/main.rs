@@ -1,0 +1,7 @@
+//! Integration tests of the sync engine against the EAS simulator over loopback HTTP.
+
+mod common;
+
+mod basic;
+mod crash;
+mod faults;
