@@ -3,7 +3,7 @@
 //! [`Config`]. Only the binary reads files and the environment; the crates
 //! below receive typed structs.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -181,60 +181,8 @@ pub enum LogFormat {
     Json,
 }
 
-/// A network given in CIDR form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    /// Network address.
-    pub addr: IpAddr,
-    /// Prefix length.
-    pub prefix: u8,
-}
-
-impl Cidr {
-    /// Whether `ip` is inside this network.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let bits = u32::from(self.prefix.min(32));
-                let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let bits = u32::from(self.prefix.min(128));
-                let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            (IpAddr::V6(_), IpAddr::V4(v4)) => self.contains(IpAddr::V6(v4.to_ipv6_mapped())),
-            (IpAddr::V4(_), IpAddr::V6(v6)) => v6.to_ipv4_mapped().is_some_and(|v4| self.contains(IpAddr::V4(v4))),
-        }
-    }
-}
-
-impl std::str::FromStr for Cidr {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{s}` is not an IP address or CIDR network"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .filter(|&p| p <= max)
-                .ok_or_else(|| format!("`{s}`: prefix must be 0..={max}"))?,
-            None => max,
-        };
-        Ok(Cidr { addr, prefix })
-    }
-}
+/// A trusted proxy address or network (CIDR).
+pub use dav_server::config::IpNet as Cidr;
 
 /// The validated configuration.
 #[derive(Clone, Debug)]
@@ -736,15 +684,5 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("EASDAV_SYNC_WINDOWSIZE"), "{e}");
-    }
-
-    #[test]
-    fn cidr_matching() {
-        let c: Cidr = "10.0.0.0/8".parse().unwrap();
-        assert!(c.contains("10.1.2.3".parse().unwrap()));
-        assert!(!c.contains("11.0.0.1".parse().unwrap()));
-        let l: Cidr = "::1".parse().unwrap();
-        assert!(l.contains("::1".parse().unwrap()));
-        assert!("1.2.3.4/33".parse::<Cidr>().is_err());
     }
 }

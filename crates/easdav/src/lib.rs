@@ -6,4 +6,5 @@
 pub mod config;
 pub mod gateway;
 pub mod limiter;
+pub mod serve;
 pub mod telemetry;

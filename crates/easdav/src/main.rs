@@ -16,15 +16,17 @@ struct Cli {
 enum Command {
     /// Run the Exchange ActiveSync server simulator.
     Sim(cmd::sim::SimArgs),
+    /// Run the gateway: CalDAV/CardDAV downstream, ActiveSync upstream.
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Sim(args) => cmd::sim::run(args),
+        Command::Sim(args) => {
+            easdav::telemetry::init_tracing(easdav::config::LogFormat::Human, "info");
+            cmd::sim::run(args)
+        }
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }

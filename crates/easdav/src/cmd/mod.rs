@@ -1,3 +1,4 @@
 //! Subcommand implementations, one module each.
 
+pub mod serve;
 pub mod sim;

@@ -1,0 +1,229 @@
+//! Wiring of the gateway: store → engine → DAV server → HTTP front, shared by
+//! `easdav serve` and `easdav demo`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use dav_server::{DavConfig, DavServer};
+use metrics_exporter_prometheus::PrometheusHandle;
+use sync_engine::{DavBackend, Engine, EngineConfig};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConflictPolicy, PolicyAck};
+use crate::gateway::{self, Gateway};
+use crate::limiter::LoginLimiter;
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const GRACE: Duration = Duration::from_secs(30);
+
+/// A running gateway.
+pub struct RunningGateway {
+    /// The addresses actually bound (port 0 resolved).
+    pub addrs: Vec<SocketAddr>,
+    engine: Arc<Engine>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RunningGateway {
+    /// The engine (for operator functions).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded by [`GRACE`]),
+    /// then stops the engine (pings end, pending writes are finished or left
+    /// in the outbox for the next start).
+    pub async fn shutdown(self) {
+        self.ready.store(false, Ordering::Relaxed);
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.engine.shutdown().await;
+        tracing::info!("gateway stopped");
+    }
+}
+
+/// The engine's settings from the validated configuration.
+///
+/// # Errors
+/// When a CA file cannot be read or no upstream URL is configured.
+pub fn engine_config(cfg: &Config) -> anyhow::Result<EngineConfig> {
+    let url = cfg
+        .upstream_url
+        .clone()
+        .context("no upstream URL: Autodiscover is not implemented yet; set upstream.url or --upstream")?;
+    let mut e = EngineConfig::new(url);
+    e.version_pin = match &cfg.protocol_version {
+        Some(v) => Some(
+            v.parse()
+                .map_err(|e| anyhow::anyhow!("upstream.protocol_version: {e}"))?,
+        ),
+        None => None,
+    };
+    e.device_type = cfg.device_type.clone();
+    e.device_id_prefix = cfg.device_id_prefix.clone();
+    e.window_size = cfg.window_size;
+    e.staleness = cfg.staleness;
+    let (init, min, max) = cfg.heartbeat;
+    e.heartbeat_initial = Duration::from_secs(init.into());
+    e.heartbeat_min = Duration::from_secs(min.into());
+    e.heartbeat_max = Duration::from_secs(max.into());
+    e.active_idle = cfg.active_user_idle;
+    e.conflict = match cfg.conflict_policy {
+        ConflictPolicy::ServerWins => sync_engine::ConflictPolicy::ServerWins,
+        ConflictPolicy::ClientWins => sync_engine::ConflictPolicy::ClientWins,
+    };
+    e.policy_ack = match cfg.policy_ack {
+        PolicyAck::Accept => eas_client::PolicyAck::Accept,
+        PolicyAck::Refuse => eas_client::PolicyAck::Refuse,
+    };
+    e.tombstone_horizon = cfg.tombstone_horizon;
+    for p in &cfg.ca_roots {
+        e.extra_roots_pem
+            .push(std::fs::read(p).with_context(|| format!("reading CA file {}", p.display()))?);
+    }
+    Ok(e)
+}
+
+/// The DAV server's settings from the validated configuration.
+pub fn dav_config(cfg: &Config) -> DavConfig {
+    DavConfig {
+        mount_prefix: cfg.path_prefix.clone(),
+        public_base_url: cfg.external_url.as_ref().map(|u| u.0.clone()),
+        trusted_proxies: cfg.trusted_proxies.clone(),
+        max_body_bytes: usize::try_from(cfg.max_body_bytes).unwrap_or(usize::MAX),
+        ..DavConfig::default()
+    }
+}
+
+/// Opens the store, starts the engine and binds every listener.
+///
+/// # Errors
+/// When the data directory, the database or a listener cannot be opened.
+pub async fn start(cfg: &Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<RunningGateway> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    let db = cfg.data_dir.join("easdav.sqlite3");
+    let store_cfg = store::SqliteConfig {
+        tombstone_horizon: cfg.tombstone_horizon,
+        ..store::SqliteConfig::default()
+    };
+    let store = tokio::task::spawn_blocking(move || store::SqliteStore::open(&db, store_cfg))
+        .await
+        .context("opening the store")?
+        .context("opening the store")?;
+    let engine = Engine::new(Arc::new(store), engine_config(cfg)?);
+    let backend: Arc<DavBackend> = Arc::new(engine.dav_backend());
+    let dav = DavServer::new(backend, dav_config(cfg));
+    let limiter = LoginLimiter::new(cfg.failed_logins_per_user, cfg.failed_logins_per_address);
+    let gauges = Arc::new(RwLock::new(String::new()));
+    let front = Gateway::new(dav, metrics, limiter, cfg.trusted_proxies.clone()).with_extra_metrics({
+        let g = Arc::clone(&gauges);
+        Arc::new(move || g.read().map(|s| s.clone()).unwrap_or_default())
+    });
+    let tls = match &cfg.tls {
+        Some((cert, key)) => Some(gateway::tls_acceptor(cert, key).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let (stop, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let mut addrs = Vec::new();
+    for addr in &cfg.listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
+        let local = listener.local_addr()?;
+        addrs.push(local);
+        let mut rx = stop_rx.clone();
+        let front = front.clone();
+        let tls = tls.clone();
+        tasks.push(tokio::spawn(async move {
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            front.serve(listener, tls, stopped, GRACE).await;
+        }));
+        let scheme = if cfg.tls.is_some() { "https" } else { "http" };
+        tracing::info!("DAV server listening on {scheme}://{local}{}/", cfg.path_prefix);
+    }
+    tasks.push(tokio::spawn(refresh_gauges(Arc::clone(&engine), gauges, stop_rx)));
+    let ready = front.ready_flag();
+    ready.store(true, Ordering::Relaxed);
+    Ok(RunningGateway {
+        addrs,
+        engine,
+        stop,
+        tasks,
+        ready,
+    })
+}
+
+/// Renders per-account gauges every few seconds (the metrics endpoint must
+/// not wait for the store).
+async fn refresh_gauges(engine: Arc<Engine>, out: Arc<RwLock<String>>, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Ok(accounts) = engine.accounts().await {
+            let now = now_ms();
+            let mut s = String::new();
+            s.push_str("# HELP easdav_sync_lag_seconds Time since the last successful sync of a folder.\n");
+            s.push_str("# TYPE easdav_sync_lag_seconds gauge\n");
+            for a in &accounts {
+                for f in &a.folders {
+                    if let Some(t) = f.last_sync_at {
+                        let lag = (now - t).max(0) as f64 / 1000.0;
+                        s.push_str(&format!(
+                            "easdav_sync_lag_seconds{{user=\"{}\",collection=\"{}\"}} {lag}\n",
+                            escape(&a.user),
+                            escape(&f.collection)
+                        ));
+                    }
+                }
+            }
+            s.push_str("# HELP easdav_active_pings Users with a live Ping loop.\n# TYPE easdav_active_pings gauge\n");
+            s.push_str(&format!(
+                "easdav_active_pings {}\n",
+                accounts.iter().filter(|a| a.pinging).count()
+            ));
+            s.push_str("# HELP easdav_accounts Accounts known to the gateway.\n# TYPE easdav_accounts gauge\n");
+            s.push_str(&format!("easdav_accounts {}\n", accounts.len()));
+            s.push_str("# HELP easdav_accounts_locked Accounts locked by a remote wipe.\n");
+            s.push_str("# TYPE easdav_accounts_locked gauge\n");
+            s.push_str(&format!(
+                "easdav_accounts_locked {}\n",
+                accounts.iter().filter(|a| a.locked).count()
+            ));
+            s.push_str("# HELP easdav_account_errors Accounts whose last upstream operation failed.\n");
+            s.push_str("# TYPE easdav_account_errors gauge\n");
+            s.push_str(&format!(
+                "easdav_account_errors {}\n",
+                accounts.iter().filter(|a| a.last_error.is_some()).count()
+            ));
+            if let Ok(mut w) = out.write() {
+                *w = s;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
