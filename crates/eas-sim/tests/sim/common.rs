@@ -93,9 +93,12 @@ impl Eas {
     pub async fn provision(&mut self) -> u32 {
         let info = Element::new(settings::DEVICE_INFORMATION)
             .with_child(Element::new(settings::SET).with_text_child(settings::MODEL, "Test"));
-        let req = Element::new(prov::PROVISION)
-            .with_child(info)
-            .with_child(policies(None));
+        // DeviceInformation rides inside Provision from 14.1 on only.
+        let mut req = Element::new(prov::PROVISION);
+        if self.version >= ProtocolVersion::V14_1 {
+            req.push(info);
+        }
+        req.push(policies(None));
         let r = self.post("Provision", Some(&req)).await;
         let temp = policy_key(r.doc()).expect("temporary policy key");
         let ack = Element::new(prov::PROVISION).with_child(policies(Some(temp)));

@@ -11,3 +11,4 @@ mod persist_control;
 mod ping;
 mod provision;
 mod sync;
+mod versions;
