@@ -13,7 +13,8 @@
 //! same name with the same value (text escapes undone, `mailto:`/`tel:`
 //! dropped, dates compared by their digits); it is *verbatim* when the very
 //! line (parameters included) is in the output. Files the mapping refuses
-//! count as errors, with the error. `-q` prints totals only.
+//! count as errors, with the error. `-q` prints totals only; `--show FILE`
+//! prints both renderings of one file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,10 +71,13 @@ fn key(line: &str) -> Option<(String, String)> {
     let mut v = raw.replace("\\n", "\n").replace("\\N", "\n");
     v = v.replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\");
     let v = v.trim();
-    let v = v
-        .strip_prefix("mailto:")
-        .or_else(|| v.strip_prefix("MAILTO:"))
-        .unwrap_or(v);
+    // Addresses: the scheme and case do not matter.
+    let lower = v.to_ascii_lowercase();
+    let v = if matches!(name.as_str(), "ATTENDEE" | "ORGANIZER" | "EMAIL") {
+        lower.strip_prefix("mailto:").unwrap_or(&lower)
+    } else {
+        v
+    };
     let v = v.strip_prefix("tel:").unwrap_or(v);
     let is_date = matches!(
         name.as_str(),
@@ -219,6 +223,16 @@ fn pct(a: usize, b: usize) -> String {
 fn main() {
     let root = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "../shared/corpus".into()));
     let quiet = std::env::args().any(|a| a == "-q");
+    if let Some(i) = std::env::args().position(|a| a == "--show") {
+        // Print both renderings of one file.
+        let p = PathBuf::from(std::env::args().nth(i + 1).unwrap_or_default());
+        let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()).into_owned();
+        match run(&p, &text) {
+            Ok((bare, with)) => println!("--- without residue\n{bare}\n--- with residue\n{with}"),
+            Err(e) => println!("error: {e}"),
+        }
+        return;
+    }
     let mut paths = Vec::new();
     walk(&root, &mut paths);
     paths.sort();
