@@ -303,3 +303,62 @@ proptest! {
         prop_assert_eq!(ea.children, eb.children);
     }
 }
+
+/// A valid object to damage.
+const SEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Custom\r\nBEGIN:STANDARD\r\n\
+DTSTART:16010101T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n\
+END:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n\
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:x\r\n\
+DTSTART;TZID=Custom:20240105T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=MONTHLY;BYDAY=1FR;COUNT=5\r\n\
+EXDATE;TZID=Custom:20240202T090000\r\nSUMMARY:s\r\nATTENDEE;CN=a;PARTSTAT=ACCEPTED:mailto:a@b\r\n\
+BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:x\r\n\
+RECURRENCE-ID;TZID=Custom:20240301T090000\r\nDTSTART;TZID=Custom:20240301T100000\r\nDURATION:P400000000D\r\n\
+END:VEVENT\r\nBEGIN:VTODO\r\nUID:t\r\nDUE:20240101T000000Z\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Damaged iCalendar never panics: it maps, or fails with a typed error.
+    #[test]
+    fn damaged_ical_never_panics(edits in prop::collection::vec((0usize..2000, "[0-9A-Z:;=,\\\\\r\n -]{0,4}", 0usize..6), 1..6)) {
+        let mut s = SEED.to_owned();
+        for (at, ins, del) in edits {
+            let mut at = at % (s.len() + 1);
+            while !s.is_char_boundary(at) { at -= 1; }
+            let mut end = (at + del).min(s.len());
+            while !s.is_char_boundary(end) { end -= 1; }
+            s.replace_range(at..end, &ins);
+        }
+        for class in [ItemClass::Calendar, ItemClass::Tasks] {
+            for v in [ProtocolVersion::V14_1, ProtocolVersion::V16_1] {
+                if let Ok(out) = ical_to_eas(&s, class, v) {
+                    let _ = eas_to_ical(&out.application_data, class, v, &out.residue);
+                }
+            }
+        }
+    }
+
+    /// Arbitrary EAS data under the calendar and task tags never panics.
+    #[test]
+    fn arbitrary_eas_never_panics(kids in prop::collection::vec((4u8..0x3d, "[0-9A-Za-z=+/:TZ-]{0,30}", any::<bool>()), 0..25)) {
+        let mut d = Element::new(airsync::APPLICATION_DATA);
+        for (tok, text, nest) in kids {
+            let tag = wbxml::Tag::new(c::PAGE, tok.max(5));
+            let child = Element::text_element(tag, text.clone());
+            if nest {
+                d.push(Element::new(c::RECURRENCE).with_child(Element::text_element(wbxml::Tag::new(c::PAGE, tok.max(5)), text)));
+                d.push(Element::new(c::EXCEPTIONS).with_child(Element::new(c::EXCEPTION).with_child(child)));
+            } else {
+                d.push(child);
+            }
+        }
+        for v in [ProtocolVersion::V14_1, ProtocolVersion::V16_1] {
+            let _ = eas_to_ical(&d, ItemClass::Calendar, v, &Residue::default());
+            let mut t = d.clone();
+            for ch in t.children.iter_mut() {
+                if let Node::Element(e) = ch { e.tag = wbxml::Tag::new(wbxml::tags::tasks::PAGE, e.tag.token.min(0x26)); }
+            }
+            let _ = eas_to_ical(&t, ItemClass::Tasks, v, &Residue::default());
+        }
+    }
+}

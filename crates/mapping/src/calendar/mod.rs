@@ -84,7 +84,9 @@ impl Timing {
             if all_day {
                 // Whole days, at least one (a DATE start cannot end mid-day).
                 let days = (d.as_secs().max(1) + 86_399) / 86_400;
-                start.checked_add((days * 24).hours()).unwrap_or(start)
+                start
+                    .checked_add(jiff::SignedDuration::from_secs(days.saturating_mul(86_400)))
+                    .unwrap_or(start)
             } else {
                 start.checked_add(d).unwrap_or(start).max(start)
             }
