@@ -164,6 +164,7 @@ pub fn from_eas(
     // The client's own lines of each mapped group, and the source version.
     let mut shadows: HashMap<&str, Vec<Prop>> = HashMap::new();
     let mut same_version = false;
+    let mut from_21 = false;
     let mut max_item = 0usize;
     for e in &residue.entries {
         for line in e.line.split("\r\n") {
@@ -177,15 +178,22 @@ pub fn from_eas(
                 max_item = max_item.max(n);
             }
             match e.path.strip_prefix(MAPPED) {
-                Some("VERSION") => same_version = p.value.trim() == out_version,
+                Some("VERSION") => {
+                    same_version = p.value.trim() == out_version;
+                    from_21 = p.value.trim() == "2.1" && !v4;
+                }
                 Some(group) => shadows.entry(group).or_default().push(p),
                 None => {}
             }
         }
     }
-    let echo: HashSet<&str> = if same_version {
+    // A 2.1 card is rendered as 3.0: its lines are echoed only where they
+    // are valid 3.0 as written (no bare parameters, no ENCODING/CHARSET).
+    let echoable = |lines: &Vec<Prop>| same_version || (from_21 && lines.iter().all(plain_21));
+    let echo: HashSet<&str> = if same_version || from_21 {
         shadows
             .iter()
+            .filter(|(_, lines)| echoable(lines))
             .filter(|(group, lines)| group_value(&replay(lines), group) == group_value(&ct, group))
             .map(|(g, _)| *g)
             .collect()
@@ -273,6 +281,14 @@ fn carry(group: &str, client: &[Prop], fresh: Vec<String>) -> Vec<String> {
             format!("{head}:{value}")
         })
         .collect()
+}
+
+/// Whether a vCard 2.1 line is also valid 3.0 as written.
+fn plain_21(p: &Prop) -> bool {
+    let Some(head) = head_of(&p.raw) else { return false };
+    head.split(';').skip(1).all(|param| param.contains('='))
+        && p.param("ENCODING").is_none()
+        && p.param("CHARSET").is_none()
 }
 
 /// The part of a raw line before its value (up to the first `:` outside

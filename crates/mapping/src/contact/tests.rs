@@ -220,3 +220,19 @@ fn version_change_renders_fresh_lines() {
     assert!(!v4.contains("ENCODING=b"), "{v4}");
     assert!(v4.contains("UID:1234-5678"));
 }
+
+#[test]
+fn vcard_21_lines_that_are_valid_30_are_echoed() {
+    let vcf = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;John\r\nTEL;WORK;VOICE:123\r\n\
+X-MS-ANNIVERSARY:20110113\r\nNOTE;ENCODING=QUOTED-PRINTABLE:a=0D=0Ab\r\nEND:VCARD\r\n";
+    let r = to_eas(vcf, V).unwrap();
+    let back = from_eas(&r.application_data, V, &r.residue, VcardVersion::V3).unwrap();
+    assert!(back.contains("VERSION:3.0"), "{back}");
+    // Plain lines come back as written; 2.1-only syntax is rendered as 3.0.
+    assert!(back.contains("\r\nN:Doe;John\r\n"), "{back}");
+    assert!(back.contains("\r\nX-MS-ANNIVERSARY:20110113\r\n"), "{back}");
+    assert!(back.contains("TEL;TYPE=WORK:123"), "{back}");
+    assert!(!back.contains("WORK;VOICE"), "{back}");
+    assert!(back.contains("NOTE:a\\nb"), "{back}");
+    assert!(!back.contains("QUOTED-PRINTABLE"), "{back}");
+}
