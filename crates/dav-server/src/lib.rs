@@ -34,6 +34,7 @@
 pub mod auth;
 pub mod backend;
 pub mod config;
+pub mod conformance;
 pub mod error;
 pub mod memory;
 pub mod method;

@@ -374,3 +374,12 @@ async fn auth_and_isolation_for_every_method() {
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
     assert!(r.body.contains("404 Not Found") && !r.body.contains("BEGIN:VCALENDAR"));
 }
+
+#[tokio::test]
+async fn memory_backend_passes_the_conformance_check() {
+    let b = dav_server::memory::MemoryBackend::new();
+    b.add_user("Carol@Example.com", "pw");
+    dav_server::conformance::check_backend(&b, "carol@example.com", "pw")
+        .await
+        .unwrap();
+}
