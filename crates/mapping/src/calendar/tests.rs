@@ -275,3 +275,32 @@ RRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n";
     );
     assert_eq!(back.matches("BEGIN:VTIMEZONE").count(), 1);
 }
+
+#[test]
+fn orphan_instance_renders_as_an_override() {
+    let d = Element::new(airsync::APPLICATION_DATA)
+        .with_text_child(c::TIMEZONE, TzBlob::utc().to_base64())
+        .with_text_child(asb::INSTANCE_ID, "20240119T140000Z")
+        .with_text_child(c::START_TIME, "20240119T150000Z")
+        .with_text_child(c::END_TIME, "20240119T160000Z")
+        .with_text_child(c::SUBJECT, "moved")
+        .with_text_child(c::UID, "s");
+    let ics = eas_to_ical(&d, ItemClass::Calendar, V16, &Residue::default()).unwrap();
+    assert!(ics.contains("RECURRENCE-ID:20240119T140000Z"), "{ics}");
+    assert!(ics.contains("DTSTART:20240119T150000Z"), "{ics}");
+}
+
+#[test]
+fn bad_eas_data_is_a_typed_error() {
+    let bad = [
+        Element::new(airsync::APPLICATION_DATA).with_text_child(c::TIMEZONE, "AAAA"),
+        Element::new(airsync::APPLICATION_DATA).with_text_child(c::START_TIME, "tomorrow"),
+        Element::new(airsync::APPLICATION_DATA)
+            .with_text_child(c::START_TIME, "20240101T000000Z")
+            .with_child(Element::new(c::RECURRENCE).with_text_child(c::TYPE, "4")),
+    ];
+    for d in bad {
+        let r = eas_to_ical(&d, ItemClass::Calendar, V14, &Residue::default());
+        assert!(matches!(r, Err(MapError::BadEas(_))), "{r:?}");
+    }
+}
