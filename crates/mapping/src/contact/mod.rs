@@ -82,6 +82,12 @@ pub fn to_eas(vcf: &str, _version: ProtocolVersion) -> Result<ToEas, MapError> {
     let mut ct = Contact::default();
     let mut paths: Vec<Option<String>> = vec![None; props.len()];
     let mut label_groups: HashMap<&str, &'static str> = HashMap::new();
+    if ct.picture.is_some() {
+        // A later PHOTO was sent: an earlier over-limit one is plain residue.
+        for path in paths.iter_mut().flatten().filter(|x| *x == PHOTO_KEPT) {
+            *path = PATH.to_string();
+        }
+    }
     for (i, p) in props.iter().enumerate() {
         if p.name == "X-ABLABEL" {
             continue;
@@ -107,6 +113,12 @@ pub fn to_eas(vcf: &str, _version: ProtocolVersion) -> Result<ToEas, MapError> {
             }
             None => PATH.to_string(),
         });
+    }
+    if ct.picture.is_some() {
+        // A later PHOTO was sent: an earlier over-limit one is plain residue.
+        for path in paths.iter_mut().flatten().filter(|x| *x == PHOTO_KEPT) {
+            *path = PATH.to_string();
+        }
     }
     for (i, p) in props.iter().enumerate() {
         if p.name == "X-ABLABEL" {

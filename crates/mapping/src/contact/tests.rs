@@ -206,6 +206,19 @@ fn oversized_photo_is_kept_not_sent() {
 }
 
 #[test]
+fn oversized_photo_before_a_small_one_is_kept() {
+    let big = "A".repeat(MAX_PICTURE_BASE64 + 4);
+    let vcf = format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:X\r\nPHOTO;ENCODING=b:{big}\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ\r\nEND:VCARD\r\n"
+    );
+    let r = to_eas(&vcf, V).unwrap();
+    assert_eq!(r.application_data.child_text(c::PICTURE), Some("/9j/4AAQ"));
+    let back = from_eas(&r.application_data, V, &r.residue, VcardVersion::V3).unwrap();
+    assert!(back.replace("\r\n ", "").contains(&big));
+    assert!(back.contains("/9j/4AAQ"));
+}
+
+#[test]
 fn groups_are_not_representable() {
     let vcf = "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:group\r\nFN:Team\r\nMEMBER:urn:uuid:1\r\nEND:VCARD\r\n";
     assert!(matches!(to_eas(vcf, V), Err(MapError::NotRepresentable { .. })));
