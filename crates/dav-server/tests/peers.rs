@@ -94,3 +94,18 @@ async fn at_least_as_complete_as_radicale() {
     assert!(ok, "comparison with radicale failed:\n{out}");
     assert!(out.contains("easdav at least as complete as radicale"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vdirsyncer_two_way_sync_of_corpus_data() {
+    let (url, task) = serve().await;
+    let corpus = repo().join("../shared/corpus");
+    let (ok, out) = run(
+        "dav_vdirsyncer.py",
+        &[&url, "alice@example.com", "secret", &corpus.to_string_lossy()],
+    )
+    .await;
+    task.abort();
+    println!("{out}");
+    assert!(ok, "vdirsyncer peer failed:\n{out}");
+    assert!(out.contains("all vdirsyncer checks passed"));
+}
