@@ -49,6 +49,7 @@ use tokio::task::JoinHandle;
 pub use config::{Config, UserConfig};
 pub use error::SimError;
 pub use faults::{FaultAction, FaultRule};
+pub use json::to_json as application_data_to_json;
 pub use server::COMMANDS;
 
 /// Starts simulators.

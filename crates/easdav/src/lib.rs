@@ -4,6 +4,7 @@
 //! files or environment variables.
 
 pub mod config;
+pub mod demo_data;
 pub mod gateway;
 pub mod limiter;
 pub mod serve;

@@ -18,6 +18,8 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Run the gateway: CalDAV/CardDAV downstream, ActiveSync upstream.
     Serve(cmd::serve::ServeArgs),
+    /// Run the simulator with demo users and data, and the gateway in front of it.
+    Demo(cmd::demo::DemoArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,5 +30,6 @@ fn main() -> anyhow::Result<()> {
             cmd::sim::run(args)
         }
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
     }
 }

@@ -1,4 +1,5 @@
 //! Subcommand implementations, one module each.
 
+pub mod demo;
 pub mod serve;
 pub mod sim;
