@@ -189,10 +189,19 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
     if master.prop("EXRULE").is_some() {
         return Err(not_rep("EXRULE"));
     }
-    if master.props_named("RDATE").next().is_some() {
-        return Err(not_rep(
-            "RDATE (EAS exceptions can change or cancel occurrences, not add them)",
-        ));
+    // An RDATE that repeats DTSTART adds nothing and stays in the residue;
+    // any other RDATE adds an occurrence, which EAS cannot express.
+    for p in master.props_named("RDATE") {
+        for v in p.value.split(',') {
+            let same = IcalTime::parse(v.trim(), p.param("TZID"), p.param("VALUE"))
+                .map(|t| timing.instant_of(&cal, &t))
+                .is_some_and(|r| r.is_ok_and(|at| at == timing.start));
+            if !same {
+                return Err(not_rep(
+                    "RDATE (EAS exceptions can change or cancel occurrences, not add them)",
+                ));
+            }
+        }
     }
     let recurring = !rrules.is_empty();
 

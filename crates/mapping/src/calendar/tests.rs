@@ -304,3 +304,12 @@ fn bad_eas_data_is_a_typed_error() {
         assert!(matches!(r, Err(MapError::BadEas(_))), "{r:?}");
     }
 }
+
+#[test]
+fn rdate_equal_to_dtstart_is_kept_not_refused() {
+    let body = "BEGIN:VEVENT\r\nUID:r\r\nDTSTART:20240101T090000Z\r\nRDATE:20240101T090000Z\r\n\
+RRULE:FREQ=DAILY;COUNT=2\r\nEND:VEVENT\r\n";
+    let out = ical_to_eas(&wrap(body), ItemClass::Calendar, V14).unwrap();
+    let back = eas_to_ical(&out.application_data, ItemClass::Calendar, V14, &out.residue).unwrap();
+    assert!(back.contains("RDATE:20240101T090000Z"), "{back}");
+}
