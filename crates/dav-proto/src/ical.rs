@@ -375,13 +375,30 @@ pub struct Instance {
 /// Floating and all-day values are interpreted in UTC. A DATE-TIME start without end or
 /// duration gives a zero-length occurrence (RFC 5545 §3.6.1).
 pub fn instances(text: &str, tree: &Component) -> Vec<Instance> {
-    instances_until(text, tree, None)
+    instances_until(text, tree, None, None)
+}
+
+/// The TZID of the first VTIMEZONE in a `calendar-timezone` value (RFC 4791 §5.2.2), used to
+/// read floating times of that collection.
+pub fn timezone_id(calendar_timezone: &str) -> Option<String> {
+    let roots = Component::parse(calendar_timezone).ok()?;
+    let cal = roots.first()?;
+    let tz = cal.children.iter().find(|c| c.name == "VTIMEZONE")?;
+    tz.prop("TZID").map(|p| p.value.trim().to_owned())
+}
+
+fn resolve_tz(tzid: Option<&str>) -> Tz {
+    tzid.and_then(|t| t.parse::<Tz>().ok()).unwrap_or(Tz::UTC)
 }
 
 /// Like [`instances`], but stops expanding once every occurrence starting before `until`
 /// is known (later ones may or may not be included). Expansion runs with a growing limit, so
 /// a query for next week does not enumerate thousands of occurrences of an old daily series.
-pub fn instances_until(text: &str, tree: &Component, until: Option<i64>) -> Vec<Instance> {
+///
+/// Floating and all-day values are read in the time zone `tzid` (an IANA or Windows name, as
+/// in the collection's `calendar-timezone`), UTC when `None` or unknown.
+pub fn instances_until(text: &str, tree: &Component, until: Option<i64>, tzid: Option<&str>) -> Vec<Instance> {
+    let tz = resolve_tz(tzid);
     let Entry::ICalendar(mut ical) = Parser::new(text).entry() else {
         return Vec::new();
     };
@@ -401,7 +418,7 @@ pub fn instances_until(text: &str, tree: &Component, until: Option<i64>) -> Vec<
         .sum();
     let mut limit = 256;
     loop {
-        let exp = ical.expand_dates(Tz::UTC, limit);
+        let exp = ical.expand_dates(tz, limit);
         let out = to_instances(&exp.events, tree);
         let exhausted = out.len() + skips < limit;
         // Only occurrences generated from a rule count: an override may sit far from its slot.
@@ -450,7 +467,8 @@ fn strip_sequences(ical: &mut ICalendar) {
 }
 
 /// Whether a calendar object matches a calendar-query filter (RFC 4791 §9.7).
-pub fn matches_calendar(filter: &CompFilter, text: &str) -> bool {
+/// Floating times are read in `tzid` (see [`instances_until`]).
+pub fn matches_calendar(filter: &CompFilter, text: &str, tzid: Option<&str>) -> bool {
     let Ok(roots) = Component::parse(text) else {
         return false;
     };
@@ -465,7 +483,7 @@ pub fn matches_calendar(filter: &CompFilter, text: &str) -> bool {
     }
     let needs_instances = filter.comps.iter().any(has_time_range);
     let inst = if needs_instances {
-        instances_until(text, cal, latest_end(filter))
+        instances_until(text, cal, latest_end(filter), tzid)
     } else {
         Vec::new()
     };
@@ -644,10 +662,10 @@ pub fn matches_card(filter: &CardFilter, text: &str) -> bool {
 /// Rewrites a calendar object with its recurrences expanded inside `range` (RFC 4791 §9.6.5):
 /// every overlapping occurrence becomes its own component with RECURRENCE-ID, and DATE-TIME
 /// values are written in UTC. Returns `None` if the text cannot be parsed.
-pub fn expand(text: &str, range: &TimeRange) -> Option<String> {
+pub fn expand(text: &str, range: &TimeRange, tzid: Option<&str>) -> Option<String> {
     let roots = Component::parse(text).ok()?;
     let cal = roots.first()?;
-    let inst = instances_until(text, cal, range.end);
+    let inst = instances_until(text, cal, range.end, tzid);
     let mut out = String::new();
     fold_into(&mut out, "BEGIN:VCALENDAR");
     for p in &cal.props {
@@ -706,12 +724,12 @@ fn rid(c: &Component) -> Option<i64> {
 
 /// Busy periods of the events in `text` that overlap `range` (for free-busy-query):
 /// (start, end, FBTYPE). Transparent and cancelled events are skipped.
-pub fn busy_periods(text: &str, range: &TimeRange) -> Vec<(i64, i64, &'static str)> {
+pub fn busy_periods(text: &str, range: &TimeRange, tzid: Option<&str>) -> Vec<(i64, i64, &'static str)> {
     let Ok(roots) = Component::parse(text) else {
         return Vec::new();
     };
     let Some(cal) = roots.first() else { return Vec::new() };
-    instances_until(text, cal, range.end)
+    instances_until(text, cal, range.end, tzid)
         .into_iter()
         .filter(|i| range.overlaps(i.start, i.end))
         .filter_map(|i| {

@@ -51,20 +51,24 @@ fn indexes_follow_calcard_numbering() {
 fn time_range_respects_exdate_and_overrides() {
     assert!(matches_calendar(
         &event_filter(range("20060102T000000Z", "20060103T000000Z")),
-        RECUR
+        RECUR,
+        None
     ));
     // The 3rd was moved away, the 4th excluded.
     assert!(!matches_calendar(
         &event_filter(range("20060103T000000Z", "20060105T000000Z")),
-        RECUR
+        RECUR,
+        None
     ));
     assert!(matches_calendar(
         &event_filter(range("20060110T103000Z", "20060110T110000Z")),
-        RECUR
+        RECUR,
+        None
     ));
     assert!(!matches_calendar(
         &event_filter(range("20070101T000000Z", "20080101T000000Z")),
-        RECUR
+        RECUR,
+        None
     ));
 }
 
@@ -74,20 +78,22 @@ fn all_day_and_infinite_rules() {
 RRULE:FREQ=YEARLY\r\nSUMMARY:Birthday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     assert!(matches_calendar(
         &event_filter(range("20300301T120000Z", "20300301T130000Z")),
-        ics
+        ics,
+        None
     ));
     assert!(!matches_calendar(
         &event_filter(range("20300302T000000Z", "20300303T000000Z")),
-        ics
+        ics,
+        None
     ));
-    let out = expand(ics, &range("20210101T000000Z", "20230101T000000Z")).unwrap();
+    let out = expand(ics, &range("20210101T000000Z", "20230101T000000Z"), None).unwrap();
     assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
     assert!(out.contains("RECURRENCE-ID;VALUE=DATE:20220301"));
 }
 
 #[test]
 fn expand_writes_instances_in_utc() {
-    let out = expand(RECUR, &range("20060101T000000Z", "20060201T000000Z")).unwrap();
+    let out = expand(RECUR, &range("20060101T000000Z", "20060201T000000Z"), None).unwrap();
     assert_eq!(out.matches("BEGIN:VEVENT").count(), 4);
     assert!(!out.contains("RRULE"));
     assert!(out.contains("RECURRENCE-ID:20060105T100000Z"));
@@ -106,15 +112,16 @@ fn todo_rules() {
         f
     };
     let r = range("20060104T000000Z", "20060105T000000Z");
-    assert!(matches_calendar(&f(r), &todo("")));
-    assert!(matches_calendar(&f(r), &todo("DUE:20060104T120000Z\r\n")));
-    assert!(!matches_calendar(&f(r), &todo("DUE:20060106T120000Z\r\n")));
+    assert!(matches_calendar(&f(r), &todo(""), None));
+    assert!(matches_calendar(&f(r), &todo("DUE:20060104T120000Z\r\n"), None));
+    assert!(!matches_calendar(&f(r), &todo("DUE:20060106T120000Z\r\n"), None));
     assert!(matches_calendar(
         &f(r),
-        &todo("DTSTART:20060104T080000Z\r\nDURATION:PT1H\r\n")
+        &todo("DTSTART:20060104T080000Z\r\nDURATION:PT1H\r\n"),
+        None
     ));
-    assert!(!matches_calendar(&f(r), &todo("DTSTART:20060105T080000Z\r\n")));
-    assert!(matches_calendar(&f(r), &todo("CREATED:20060101T000000Z\r\n")));
+    assert!(!matches_calendar(&f(r), &todo("DTSTART:20060105T080000Z\r\n"), None));
+    assert!(matches_calendar(&f(r), &todo("CREATED:20060101T000000Z\r\n"), None));
 }
 
 #[test]
@@ -134,9 +141,9 @@ fn prop_and_param_filters() {
         params: vec![],
         all_of: true,
     });
-    assert!(matches_calendar(&f, RECUR));
+    assert!(matches_calendar(&f, RECUR, None));
     f.comps[0].props[0].text_matches = vec![tm("nothing")];
-    assert!(!matches_calendar(&f, RECUR));
+    assert!(!matches_calendar(&f, RECUR, None));
     let card =
         "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:Ann Example\r\nEMAIL;TYPE=work:ann@example.com\r\nEND:VCARD\r\n";
     let mut pf = PropFilter {
@@ -211,10 +218,10 @@ fn alarm_time_ranges() {
         props: vec![],
         comps: vec![],
     });
-    assert!(matches_calendar(&f, &ics), "alarm of the 5th at 09:30");
+    assert!(matches_calendar(&f, &ics, None), "alarm of the 5th at 09:30");
     f.comps[0].comps[0].time_range = Some(range("20060104T092000Z", "20060104T094000Z"));
-    assert!(!matches_calendar(&f, &ics), "the 4th is excluded");
-    assert!(!matches_calendar(&f, RECUR), "no alarm at all");
+    assert!(!matches_calendar(&f, &ics, None), "the 4th is excluded");
+    assert!(!matches_calendar(&f, RECUR, None), "no alarm at all");
 }
 
 #[test]
@@ -230,4 +237,20 @@ fn impossible_rules_terminate() {
         let n = instances(&ics, &roots[0]).len();
         assert!(n <= MAX_INSTANCES + 1, "{rule}: {n}");
     }
+}
+
+#[test]
+fn floating_times_follow_the_collection_zone() {
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:f\r\nDTSTART:20240501T080000\r\n\
+DTEND:20240501T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let vtz = "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n";
+    let tzid = timezone_id(vtz);
+    assert_eq!(tzid.as_deref(), Some("Europe/Berlin"));
+    // 08:00 in Berlin (CEST) is 06:00Z.
+    let f = event_filter(range("20240501T061500Z", "20240501T063000Z"));
+    assert!(matches_calendar(&f, ics, tzid.as_deref()));
+    assert!(!matches_calendar(&f, ics, None));
+    let f = event_filter(range("20240501T081500Z", "20240501T083000Z"));
+    assert!(matches_calendar(&f, ics, None));
+    assert!(!matches_calendar(&f, ics, tzid.as_deref()));
 }

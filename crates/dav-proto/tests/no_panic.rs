@@ -44,9 +44,9 @@ fn all_ical(s: &str) {
             comps: vec![],
         }],
     };
-    let _ = ical::matches_calendar(&f, s);
-    let _ = ical::expand(s, &tr);
-    let _ = ical::busy_periods(s, &tr);
+    let _ = ical::matches_calendar(&f, s, None);
+    let _ = ical::expand(s, &tr, Some("Europe/Berlin"));
+    let _ = ical::busy_periods(s, &tr, None);
 }
 
 proptest! {

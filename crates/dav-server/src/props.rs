@@ -250,7 +250,10 @@ pub fn value(pc: &PropCtx<'_>, node: &DavNode<'_>, name: &QName, data: Option<&D
             Prop::CalendarData if c.kind.is_calendar() => {
                 let body = (*body)?;
                 let text = match data.and_then(|d| d.expand) {
-                    Some(range) => ical::expand(body, &range).unwrap_or_else(|| body.to_owned()),
+                    Some(range) => {
+                        let tzid = c.timezone.as_deref().and_then(ical::timezone_id);
+                        ical::expand(body, &range, tzid.as_deref()).unwrap_or_else(|| body.to_owned())
+                    }
                     None => body.to_owned(),
                 };
                 Some(Value::Text(text))

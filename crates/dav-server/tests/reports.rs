@@ -291,3 +291,24 @@ async fn principal_property_search_sees_only_self() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.xml().children_named(D, "principal-search-property").count() >= 1);
 }
+
+#[tokio::test]
+async fn floating_events_use_the_calendar_timezone() {
+    let t = T::new();
+    seed(&t).await;
+    let vtz =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n";
+    let pp = format!(
+        r#"<d:propertyupdate xmlns:d="DAV:" xmlns:c="{C}"><d:set><d:prop><c:calendar-timezone>{vtz}</c:calendar-timezone></d:prop></d:set></d:propertyupdate>"#
+    );
+    assert_eq!(t.a("PROPPATCH", CAL, &[], &pp).await.status, StatusCode::MULTI_STATUS);
+    // The floating breakfast at 08:00 Berlin (CEST) is 06:00-07:00 UTC.
+    assert_eq!(
+        query(&t, &range("20240501T061500Z", "20240501T063000Z"), "").await,
+        vec!["float.ics"]
+    );
+    assert_eq!(
+        query(&t, &range("20240501T081500Z", "20240501T084500Z"), "").await,
+        Vec::<String>::new()
+    );
+}

@@ -43,9 +43,10 @@ pub async fn calendar<B: Backend>(
         max_size: ctx.cfg.max_resource_size,
         format: crate::backend::Format::ICalendar,
     };
+    let tzid = c.timezone.as_deref().and_then(ical::timezone_id);
     let mut ms = MultiStatus::default();
     for r in &all {
-        if filter.is_some_and(|f| !ical::matches_calendar(f, &r.body)) {
+        if filter.is_some_and(|f| !ical::matches_calendar(f, &r.body, tzid.as_deref())) {
             continue;
         }
         let mut ps = PropStat::default();

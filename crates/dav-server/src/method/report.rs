@@ -118,14 +118,15 @@ async fn free_busy<B: Backend>(
             "free-busy-query needs a calendar and a closed time-range".into(),
         ));
     };
-    load_collection(ctx, *home, id).await?;
+    let c = load_collection(ctx, *home, id).await?;
+    let tzid = c.timezone.as_deref().and_then(ical::timezone_id);
     let mut periods = Vec::new();
     for r in ctx
         .backend
         .get_resources(&ctx.user, id, None, crate::backend::Format::ICalendar)
         .await?
     {
-        periods.extend(ical::busy_periods(&r.body, range));
+        periods.extend(ical::busy_periods(&r.body, range, tzid.as_deref()));
     }
     periods.sort();
     let mut out = String::new();
