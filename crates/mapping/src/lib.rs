@@ -8,7 +8,24 @@
 //!
 //! Modules: `calendar` (VEVENT ⇄ Calendar class), `task` (VTODO ⇄ Tasks),
 //! `contact` (vCard ⇄ Contacts/Contacts2), `recur` (RRULE ⇄ Recurrence),
-//! `tz` (VTIMEZONE/IANA ⇄ TIME_ZONE_INFORMATION blob), `residue`.
+//! `tz` (VTIMEZONE/IANA ⇄ TIME_ZONE_INFORMATION blob), `residue`, `ical`
+//! (the thin adapter over the `calcard` parser), `time` (MS-ASDTYPE and
+//! iCalendar date forms). The field tables are in `docs/mapping.md`.
+//!
+//! ```
+//! use mapping::{eas_to_ical, ical_to_eas, ItemClass, ProtocolVersion};
+//!
+//! let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\n\
+//!            DTSTART;TZID=Europe/Berlin:20260704T100000\r\nDURATION:PT1H\r\n\
+//!            SUMMARY:Lunch\r\nX-COLOR:red\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+//! let out = ical_to_eas(ics, ItemClass::Calendar, ProtocolVersion::V16_1).unwrap();
+//! let data = &out.application_data;
+//! assert_eq!(data.child_text(wbxml::tags::calendar::START_TIME), Some("20260704T080000Z"));
+//! assert_eq!(data.child_text(wbxml::tags::calendar::CLIENT_UID), Some("1"));
+//! let back = eas_to_ical(data, ItemClass::Calendar, ProtocolVersion::V16_1, &out.residue).unwrap();
+//! assert!(back.contains("DTSTART;TZID=Europe/Berlin:20260704T100000"));
+//! assert!(back.contains("X-COLOR:red"));
+//! ```
 
 pub mod calendar;
 pub mod contact;
