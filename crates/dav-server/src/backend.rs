@@ -141,7 +141,9 @@ pub enum WriteCondition {
     None,
     /// `If-None-Match: *`: the resource must not exist.
     MustNotExist,
-    /// `If-Match: "etag"`: the resource must exist with this ETag (unquoted).
+    /// `If-Match: "etag"`: the resource must exist with this ETag (unquoted). For address
+    /// books the tag may be that of any representation the client was served (vCard 3.0 or
+    /// 4.0), so compare against both.
     IfMatch(String),
 }
 

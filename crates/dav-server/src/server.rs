@@ -132,12 +132,14 @@ impl<B: Backend> DavServer<B> {
         if !rel.starts_with('/') {
             return Err(DavError::Status(StatusCode::NOT_FOUND));
         }
+        // OPTIONS is answered anywhere under the root, also on paths we do not serve (GNOME
+        // Online Accounts probes `/remote.php/dav` and wants 200 with a DAV header).
+        if parts.method == Method::OPTIONS {
+            return Ok(method::options::handle());
+        }
         let target = paths::parse(rel).ok_or(DavError::Status(StatusCode::NOT_FOUND))?;
         if target == Target::WellKnown {
             return Ok(redirect(&format!("{base}{}", hrefs.root())));
-        }
-        if parts.method == Method::OPTIONS {
-            return Ok(method::options::handle());
         }
         let auth = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let user = self.inner.auth.verify(self.inner.backend.as_ref(), auth).await?;

@@ -110,6 +110,11 @@ async fn s0_03_options_dav_header() {
             assert!(r.header("allow").unwrap().contains("PROPFIND"));
         }
     }
+    // GNOME Online Accounts probes a Nextcloud path with OPTIONS and wants 200.
+    assert_eq!(
+        t.send("OPTIONS", "/remote.php/dav", None, &[], "").await.status,
+        StatusCode::OK
+    );
     // The DAV header is on PROPFIND answers too (Apple reads it there).
     let r = t.propfind("/", "0", "<d:resourcetype/>").await;
     assert!(r.header("dav").unwrap().contains("calendar-access"));
