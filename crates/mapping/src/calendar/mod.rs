@@ -218,7 +218,7 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
     keep::collect(
         master,
         "VEVENT",
-        fields::MAPPED_EVENT_PROPS,
+        &mapped_props(master),
         reminder.map(|r| r.0),
         &mut residue,
     );
@@ -277,7 +277,7 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         let ot = Timing::of(&cal, o)?;
         let rem = fields::reminder(o);
         let path = format!("VEVENT;RECURRENCE-ID={}", compact(at));
-        keep::collect(o, &path, fields::MAPPED_EVENT_PROPS, rem.map(|r| r.0), &mut residue);
+        keep::collect(o, &path, &mapped_props(o), rem.map(|r| r.0), &mut residue);
         if version.is_16() {
             let mut d = Element::new(airsync::APPLICATION_DATA);
             push_fields(&mut d, o, &ot, version, rem.map(|r| r.1), true);
@@ -336,6 +336,19 @@ pub fn with_exceptions(master: &Element, edits: &[OccurrenceEdit]) -> Element {
     }
     out.push(list);
     out
+}
+
+/// The properties EAS carries for `ev`: STATUS only when it is CANCELLED
+/// (MeetingStatus); other STATUS values stay in the residue.
+fn mapped_props(ev: &Component) -> Vec<&'static str> {
+    let mut v = fields::MAPPED_EVENT_PROPS.to_vec();
+    if ev
+        .prop("STATUS")
+        .is_some_and(|p| p.value.eq_ignore_ascii_case("CANCELLED"))
+    {
+        v.push("STATUS");
+    }
+    v
 }
 
 fn not_rep(reason: &str) -> MapError {

@@ -313,3 +313,19 @@ RRULE:FREQ=DAILY;COUNT=2\r\nEND:VEVENT\r\n";
     let back = eas_to_ical(&out.application_data, ItemClass::Calendar, V14, &out.residue).unwrap();
     assert!(back.contains("RDATE:20240101T090000Z"), "{back}");
 }
+
+#[test]
+fn upstream_uncancel_wins_over_kept_status() {
+    let body = "BEGIN:VEVENT\r\nUID:k\r\nDTSTART:20240101T090000Z\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n";
+    let out = ical_to_eas(&wrap(body), ItemClass::Calendar, V14).unwrap();
+    assert_eq!(text(&out.application_data, c::MEETING_STATUS).as_deref(), Some("5"));
+    let mut d = out.application_data.clone();
+    d.remove_all(c::MEETING_STATUS);
+    d.push_text(c::MEETING_STATUS, "0");
+    let back = eas_to_ical(&d, ItemClass::Calendar, V14, &out.residue).unwrap();
+    assert!(!back.contains("CANCELLED"), "{back}");
+    let kept = wrap("BEGIN:VEVENT\r\nUID:k\r\nDTSTART:20240101T090000Z\r\nSTATUS:CONFIRMED\r\nEND:VEVENT\r\n");
+    let out = ical_to_eas(&kept, ItemClass::Calendar, V14).unwrap();
+    let back = eas_to_ical(&out.application_data, ItemClass::Calendar, V14, &out.residue).unwrap();
+    assert!(back.contains("STATUS:CONFIRMED"), "{back}");
+}
