@@ -20,6 +20,12 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Run the simulator with demo users and data, and the gateway in front of it.
     Demo(cmd::demo::DemoArgs),
+    /// Validate the configuration and probe the upstream step by step.
+    Check(cmd::check::CheckArgs),
+    /// List, unlock, purge or resync accounts (partnerships).
+    Accounts(cmd::accounts::AccountsArgs),
+    /// Exit 0 when the health endpoint answers 200 (for container health checks).
+    Healthcheck(cmd::healthcheck::HealthcheckArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -31,5 +37,8 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => cmd::serve::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Accounts(args) => cmd::accounts::run(args),
+        Command::Healthcheck(args) => cmd::healthcheck::run(args),
     }
 }
