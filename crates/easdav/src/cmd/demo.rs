@@ -133,7 +133,7 @@ async fn seed(control: &str) -> anyhow::Result<()> {
         };
         let already = folders.as_array().is_some_and(|a| {
             a.iter()
-                .any(|f| matches!(f["type"].as_i64(), Some(7 | 8 | 9)) && f["items"].as_i64().unwrap_or(0) > 0)
+                .any(|f| matches!(f["type"].as_i64(), Some(7..=9)) && f["items"].as_i64().unwrap_or(0) > 0)
         });
         if already {
             // A previous run seeded this mailbox (and perhaps stopped before the marker).
