@@ -718,6 +718,32 @@ pub fn expand(text: &str, range: &TimeRange, tzid: Option<&str>) -> Option<Strin
     Some(out)
 }
 
+/// `limit-recurrence-set` (RFC 4791 §9.6.6): keeps the master components and time zones, and
+/// of the overridden occurrences only those that overlap `range`. Returns `None` if the text
+/// cannot be parsed.
+pub fn limit_recurrence_set(text: &str, range: &TimeRange, tzid: Option<&str>) -> Option<String> {
+    let roots = Component::parse(text).ok()?;
+    let cal = roots.first()?;
+    let inst = instances_until(text, cal, range.end, tzid);
+    let mut out = String::new();
+    fold_into(&mut out, "BEGIN:VCALENDAR");
+    for p in &cal.props {
+        fold_into(&mut out, &p.raw);
+    }
+    for c in &cal.children {
+        let keep = c.prop("RECURRENCE-ID").is_none()
+            || inst
+                .iter()
+                .filter(|i| i.index == c.index)
+                .any(|i| range.overlaps(i.start, i.end));
+        if keep {
+            c.write(&mut out);
+        }
+    }
+    fold_into(&mut out, "END:VCALENDAR");
+    Some(out)
+}
+
 fn rid(c: &Component) -> Option<i64> {
     c.prop("RECURRENCE-ID").and_then(|p| parse_utc(&p.value).ok())
 }

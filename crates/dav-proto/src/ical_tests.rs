@@ -254,3 +254,16 @@ DTEND:20240501T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     assert!(matches_calendar(&f, ics, None));
     assert!(!matches_calendar(&f, ics, tzid.as_deref()));
 }
+
+#[test]
+fn limit_recurrence_set_drops_far_overrides() {
+    let out = limit_recurrence_set(RECUR, &range("20060101T000000Z", "20060105T000000Z"), None).unwrap();
+    assert_eq!(
+        out.matches("BEGIN:VEVENT").count(),
+        1,
+        "master only: the override moved to the 10th"
+    );
+    let out = limit_recurrence_set(RECUR, &range("20060110T000000Z", "20060111T000000Z"), None).unwrap();
+    assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
+    assert!(out.contains("RRULE:FREQ=DAILY;COUNT=5"));
+}

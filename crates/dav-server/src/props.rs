@@ -249,11 +249,17 @@ pub fn value(pc: &PropCtx<'_>, node: &DavNode<'_>, name: &QName, data: Option<&D
             Prop::CurrentUserPrivilegeSet => Some(privileges(true, false)),
             Prop::CalendarData if c.kind.is_calendar() => {
                 let body = (*body)?;
+                let tzid = c.timezone.as_deref().and_then(ical::timezone_id);
+                if let Some(range) = data
+                    .and_then(|d| d.limit_recurrence)
+                    .filter(|_| data.is_some_and(|d| d.expand.is_none()))
+                {
+                    return Some(Value::Text(
+                        ical::limit_recurrence_set(body, &range, tzid.as_deref()).unwrap_or_else(|| body.to_owned()),
+                    ));
+                }
                 let text = match data.and_then(|d| d.expand) {
-                    Some(range) => {
-                        let tzid = c.timezone.as_deref().and_then(ical::timezone_id);
-                        ical::expand(body, &range, tzid.as_deref()).unwrap_or_else(|| body.to_owned())
-                    }
+                    Some(range) => ical::expand(body, &range, tzid.as_deref()).unwrap_or_else(|| body.to_owned()),
                     None => body.to_owned(),
                 };
                 Some(Value::Text(text))

@@ -312,3 +312,25 @@ async fn floating_events_use_the_calendar_timezone() {
         Vec::<String>::new()
     );
 }
+
+#[tokio::test]
+async fn limit_recurrence_set_in_multiget() {
+    let t = T::new();
+    seed(&t).await;
+    let mg = |s: &str, e: &str| {
+        format!(
+            r#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="{C}"><d:prop><c:calendar-data><c:limit-recurrence-set start="{s}" end="{e}"/></c:calendar-data></d:prop><d:href>{CAL}weekly.ics</d:href></c:calendar-multiget>"#
+        )
+    };
+    let data = |r: &Resp| prop(responses(&r.xml())[0].1, C, "calendar-data").unwrap().text.clone();
+    let early = data(
+        &t.a("REPORT", CAL, &[], &mg("20240101T000000Z", "20240110T000000Z"))
+            .await,
+    );
+    assert_eq!(early.matches("BEGIN:VEVENT").count(), 1, "{early}");
+    let late = data(
+        &t.a("REPORT", CAL, &[], &mg("20240117T000000Z", "20240118T000000Z"))
+            .await,
+    );
+    assert_eq!(late.matches("BEGIN:VEVENT").count(), 2, "{late}");
+}
