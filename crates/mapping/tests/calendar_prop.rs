@@ -263,12 +263,53 @@ fn norm(e: &Element) -> Element {
     });
     for ch in out.children.iter_mut() {
         if let Node::Element(x) = ch {
-            if x.tag == c::RECURRENCE {
+            if x.tag == c::RECURRENCE || x.tag == c::EXCEPTIONS || x.tag == c::EXCEPTION {
                 *x = norm(x);
             }
         }
     }
     out
+}
+
+/// Adds an exception for the first occurrence: deleted (`kind` 1) or moved
+/// by an hour with a new subject (`kind` 2), carrying the fields an override
+/// rendered from the master carries.
+fn with_exception(data: &Element, g: &Gen, kind: u8) -> Element {
+    let mut d = data.clone();
+    if g.recur.is_none() || kind == 0 {
+        return d;
+    }
+    let start = mapping::time::parse_eas_utc(data.child_text(c::START_TIME).unwrap()).unwrap();
+    let end = mapping::time::parse_eas_utc(data.child_text(c::END_TIME).unwrap()).unwrap();
+    let mut ex = Element::new(c::EXCEPTION);
+    if g.v16 {
+        ex.push_text(asb::INSTANCE_ID, compact(start));
+    } else {
+        ex.push_text(c::EXCEPTION_START_TIME, compact(start));
+    }
+    if kind == 1 || g.all_day {
+        ex.push_text(c::DELETED, "1");
+    } else {
+        for tag in [
+            c::ALL_DAY_EVENT,
+            asb::BODY,
+            c::BUSY_STATUS,
+            c::LOCATION,
+            asb::LOCATION,
+            c::REMINDER,
+            c::SENSITIVITY,
+            c::CATEGORIES,
+        ] {
+            if let Some(x) = data.find(tag) {
+                ex.push(x.clone());
+            }
+        }
+        ex.push_text(c::SUBJECT, "moved");
+        ex.push_text(c::START_TIME, compact(start.checked_add(1.hour()).unwrap()));
+        ex.push_text(c::END_TIME, compact(end.checked_add(1.hour()).unwrap()));
+    }
+    d.push(Element::new(c::EXCEPTIONS).with_child(ex));
+    d
 }
 
 proptest! {
@@ -280,6 +321,22 @@ proptest! {
         let ics = eas_to_ical(&data, ItemClass::Calendar, v, &Residue::default()).unwrap();
         let back = ical_to_eas(&ics, ItemClass::Calendar, v).map_err(|e| TestCaseError::fail(format!("{e}\n{ics}")))?;
         prop_assert_eq!(norm(&back.application_data), norm(&data), "{}", ics);
+    }
+
+    /// The same with an exception on the first occurrence (14.1: inside
+    /// ApplicationData; 16.1: sent as an instance edit, compared in the form
+    /// the server returns).
+    #[test]
+    fn eas_ical_eas_identity_with_exception(g in arb_gen(), kind in 1u8..3) {
+        let (data, v) = build(&g);
+        let data = with_exception(&data, &g, kind);
+        let ics = eas_to_ical(&data, ItemClass::Calendar, v, &Residue::default()).unwrap();
+        let back = ical_to_eas(&ics, ItemClass::Calendar, v).map_err(|e| TestCaseError::fail(format!("{e}\n{ics}")))?;
+        if v.is_16() {
+            prop_assert!(back.application_data.find(c::EXCEPTIONS).is_none());
+        }
+        let got = mapping::calendar::with_exceptions(&back.application_data, &back.occurrence_edits);
+        prop_assert_eq!(norm(&got), norm(&data), "{}", ics);
     }
 
     #[test]
