@@ -530,7 +530,12 @@ fn alarm_in_range(alarm: &Component, parent: &Component, tr: &TimeRange, inst: &
         .prop("DURATION")
         .and_then(|d| parse_duration(&d.value))
         .unwrap_or(0);
-    let hits = |t: i64| (0..=repeat).any(|k| tr.overlaps(t + k * step, t + k * step));
+    let hits = |t: i64| {
+        (0..=repeat).any(|k| {
+            let at = t.saturating_add(k.saturating_mul(step));
+            tr.overlaps(at, at)
+        })
+    };
     if let Ok(abs) = parse_utc(&trigger.value) {
         return hits(abs);
     }
@@ -542,7 +547,7 @@ fn alarm_in_range(alarm: &Component, parent: &Component, tr: &TimeRange, inst: &
         .is_some_and(|r| r.iter().any(|v| v.eq_ignore_ascii_case("END")));
     inst.iter()
         .filter(|i| i.index == parent.index)
-        .any(|i| hits(if from_end { i.end } else { i.start } + offset))
+        .any(|i| hits(if from_end { i.end } else { i.start }.saturating_add(offset)))
 }
 
 /// Parses an RFC 5545 duration (`-PT15M`, `P1DT2H`, `P2W`) into seconds.
@@ -563,7 +568,7 @@ pub fn parse_duration(s: &str) -> Option<i64> {
             _ => {
                 let n: i64 = num.parse().ok()?;
                 num.clear();
-                total += n * match (ch, in_time) {
+                let unit = match (ch, in_time) {
                     ('W', _) => 604_800,
                     ('D', _) => 86_400,
                     ('H', true) => 3600,
@@ -571,6 +576,7 @@ pub fn parse_duration(s: &str) -> Option<i64> {
                     ('S', true) => 1,
                     _ => return None,
                 };
+                total = total.checked_add(n.checked_mul(unit)?)?;
             }
         }
     }

@@ -205,6 +205,7 @@ fn alarm_time_ranges() {
     assert_eq!(parse_duration("P2W"), Some(1_209_600));
     assert_eq!(parse_duration("PT"), Some(0));
     assert_eq!(parse_duration("1H"), None);
+    assert_eq!(parse_duration("P99999999999999999W"), None);
     let ics = RECUR.replace(
         "SUMMARY:Daily\r\n",
         "SUMMARY:Daily\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT30M\r\nEND:VALARM\r\n",
