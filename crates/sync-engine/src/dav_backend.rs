@@ -168,11 +168,17 @@ pub(crate) fn render_item(
     version: mapping::ProtocolVersion,
     vcard: mapping::VcardVersion,
 ) -> Result<String> {
-    let residue = if item.residue.is_empty() {
+    let mut residue = if item.residue.is_empty() {
         mapping::Residue::default()
     } else {
         mapping::Residue::from_bytes(&item.residue).map_err(|e| EngineError::Internal(format!("residue: {e}")))?
     };
+    if class == mapping::ItemClass::Contacts && !residue.entries.iter().any(|e| e.line.to_ascii_uppercase().starts_with("UID")) {
+        // EAS contacts have no UID; one created in Exchange gets a stable one
+        // from its resource name (CardDAV requires a UID, RFC 6352 5.1).
+        let stem = item.resource_name.strip_suffix(".vcf").unwrap_or(&item.resource_name);
+        residue.entries.push(mapping::ResidueEntry { path: "VCARD".to_owned(), line: format!("UID:easdav-{stem}") });
+    }
     let el = wbxml::decode(&item.payload).map_err(|e| EngineError::Internal(format!("payload: {e}")))?;
     match class {
         mapping::ItemClass::Contacts => mapping::eas_to_vcard(&el, version, &residue, vcard),
