@@ -21,6 +21,8 @@ use crate::backend::{
 struct State {
     clock: u64,
     users: BTreeMap<String, User>,
+    /// Error returned by the next write (fault injection for tests).
+    fail_next_write: Option<BackendError>,
 }
 
 struct User {
@@ -154,6 +156,19 @@ impl MemoryBackend {
         }
     }
 
+    /// Makes the next write (PUT, DELETE, collection change) fail with `err`, as the engine
+    /// would when Exchange is down, refuses or cannot represent the change.
+    pub fn fail_next_write(&self, err: BackendError) {
+        self.lock().fail_next_write = Some(err);
+    }
+
+    fn take_fault(&self) -> BackendResult<()> {
+        match self.lock().fail_next_write.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -165,7 +180,7 @@ impl MemoryBackend {
         f: impl FnOnce(&mut Coll, &mut u64) -> BackendResult<T>,
     ) -> BackendResult<T> {
         let mut st = self.lock();
-        let State { clock, users } = &mut *st;
+        let State { clock, users, .. } = &mut *st;
         let u = users.get_mut(user).ok_or(BackendError::NotFound)?;
         let c = u
             .collections
@@ -321,6 +336,7 @@ impl Backend for MemoryBackend {
         body: &str,
         condition: WriteCondition,
     ) -> BackendResult<PutOutcome> {
+        self.take_fault()?;
         self.with_coll(user, collection, |c, clock| {
             let existing = c.items.get(name);
             match (&condition, existing) {
@@ -381,6 +397,7 @@ impl Backend for MemoryBackend {
         name: &str,
         if_match: Option<&str>,
     ) -> BackendResult<()> {
+        self.take_fault()?;
         self.with_coll(user, collection, |c, clock| {
             let item = c.items.get(name).ok_or(BackendError::NotFound)?;
             if let Some(e) = if_match {
@@ -406,8 +423,9 @@ impl Backend for MemoryBackend {
         kind: CollectionKind,
         props: CollectionPatch,
     ) -> BackendResult<CollectionInfo> {
+        self.take_fault()?;
         let mut st = self.lock();
-        let State { clock, users } = &mut *st;
+        let State { clock, users, .. } = &mut *st;
         let u = users.get_mut(user).ok_or(BackendError::NotFound)?;
         if u.collections.iter().any(|c| c.info.id == id) {
             return Err(BackendError::Conflict(format!("collection {id} exists")));
@@ -435,6 +453,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn update_collection(&self, user: &str, id: &str, patch: CollectionPatch) -> BackendResult<CollectionInfo> {
+        self.take_fault()?;
         self.with_coll(user, id, |c, _| {
             apply_patch(&mut c.info, patch);
             Ok(c.info.clone())
@@ -442,6 +461,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn delete_collection(&self, user: &str, id: &str) -> BackendResult<()> {
+        self.take_fault()?;
         let mut st = self.lock();
         let u = st.users.get_mut(user).ok_or(BackendError::NotFound)?;
         let before = u.collections.len();

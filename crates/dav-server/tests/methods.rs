@@ -383,3 +383,47 @@ async fn memory_backend_passes_the_conformance_check() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn backend_errors_map_to_http_once() {
+    use dav_server::backend::BackendError;
+    use std::time::Duration;
+    let t = T::new();
+    let path = format!("{CAL}f.ics");
+    let ev = event("f", "20240101T100000Z", "");
+    t.backend.fail_next_write(BackendError::UpstreamUnavailable {
+        retry_after: Some(Duration::from_secs(30)),
+    });
+    let r = t.put(&path, &ev, &[]).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.header("retry-after"), Some("30"));
+    t.backend.fail_next_write(BackendError::Rejected {
+        reason: "mailbox full".into(),
+    });
+    let r = t.put(&path, &ev, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.xml().child(D, "need-privileges").is_some() && r.body.contains("mailbox full"));
+    t.backend.fail_next_write(BackendError::NotRepresentable {
+        reason: "RDATE is not supported".into(),
+    });
+    let r = t.put(&path, &ev, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.xml().child(C, "valid-calendar-object-resource").is_some() && r.body.contains("RDATE"));
+    t.backend.fail_next_write(BackendError::Locked);
+    assert_eq!(t.put(&path, &ev, &[]).await.status, StatusCode::LOCKED);
+    t.backend
+        .fail_next_write(BackendError::Internal("db password is hunter2".into()));
+    let r = t.put(&path, &ev, &[]).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.body.contains("hunter2"), "internal details never reach the client");
+    // Nothing was stored by the failed writes; the next one works.
+    assert_eq!(t.a("GET", &path, &[], "").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.put(&path, &ev, &[]).await.status, StatusCode::CREATED);
+    t.backend
+        .fail_next_write(BackendError::UpstreamUnavailable { retry_after: None });
+    assert_eq!(
+        t.a("DELETE", &path, &[], "").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(t.a("GET", &path, &[], "").await.status, StatusCode::OK);
+}
