@@ -20,6 +20,9 @@ use crate::time::{compact, date_utc_midnight, IcalTime};
 use crate::tz::{self, ResolvedZone, TzBlob};
 use crate::{keep, ItemClass, MapError, OccurrenceEdit, OccurrenceEditKind, ProtocolVersion, Residue, ToEas};
 
+/// Residue path of the UID the DAV client wrote; it wins over Exchange's UID when rendering.
+pub(crate) const CLIENT_UID_PATH: &str = "VEVENT#UID";
+
 pub use render::{from_eas, PRODID};
 
 /// Most exceptions EAS allows in one `Exceptions` block.
@@ -304,6 +307,11 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
     }
     if let Some(u) = uid.as_ref().filter(|_| version.is_16()) {
         data.push_text(c::CLIENT_UID, u.clone());
+    }
+    if let Some(u) = &uid {
+        // Exchange 16.x assigns its own UID (and may not echo ClientUid); the
+        // DAV client must get back the UID it wrote (RFC 4791 5.3.2).
+        keep::push(&mut residue, CLIENT_UID_PATH, format!("UID:{u}"));
     }
     Ok(ToEas {
         application_data: data,

@@ -82,10 +82,14 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
     }
 
     let mut master = Component::new("VEVENT");
-    let uid = data
-        .child_text(c::UID)
-        .or(data.child_text(c::CLIENT_UID))
-        .map(str::to_owned);
+    let kept_uid = residue
+        .entries
+        .iter()
+        .find(|e| e.path == super::CLIENT_UID_PATH)
+        .and_then(|e| e.line.split_once(':').map(|(_, v)| v.to_owned()));
+    let uid = kept_uid
+        .or_else(|| data.child_text(c::CLIENT_UID).map(str::to_owned))
+        .or_else(|| data.child_text(c::UID).map(str::to_owned));
     if let Some(u) = &uid {
         master.push_text("UID", u);
     }

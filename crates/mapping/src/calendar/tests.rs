@@ -329,3 +329,19 @@ fn upstream_uncancel_wins_over_kept_status() {
     let back = eas_to_ical(&out.application_data, ItemClass::Calendar, V14, &out.residue).unwrap();
     assert!(back.contains("STATUS:CONFIRMED"), "{back}");
 }
+
+#[test]
+fn client_uid_survives_exchange_assigning_its_own() {
+    // Exchange 16.x replaces the UID and need not echo ClientUid: the DAV
+    // client must still get back the UID it wrote.
+    let out = ical_to_eas(&wrap(BERLIN), ItemClass::Calendar, V16).unwrap();
+    let mut server = out.application_data.clone();
+    server.remove_all(c::CLIENT_UID);
+    server.push_text(c::UID, "040000008200E00074C5B7101A82E008000000001122334455");
+    let back = eas_to_ical(&server, ItemClass::Calendar, V16, &out.residue).unwrap();
+    assert!(back.contains("UID:u1\r\n"), "{back}");
+    assert!(!back.contains("040000008200E000"), "{back}");
+    // Without a residue (an item created in Exchange) Exchange's UID is used.
+    let plain = eas_to_ical(&server, ItemClass::Calendar, V16, &Residue::default()).unwrap();
+    assert!(plain.contains("040000008200E000"), "{plain}");
+}
