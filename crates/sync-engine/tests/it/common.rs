@@ -26,6 +26,8 @@ pub struct Env {
 pub fn test_config(url: String) -> EngineConfig {
     let mut cfg = EngineConfig::new(url);
     cfg.retry = RetryPolicy::immediate(4);
+    // A throttling Retry-After beyond this is reported instead of waited for.
+    cfg.retry.max_retry_after = Duration::from_secs(2);
     cfg.heartbeat_initial = Duration::from_secs(60);
     cfg.heartbeat_min = Duration::from_secs(1);
     cfg.staleness = Duration::from_secs(30);
