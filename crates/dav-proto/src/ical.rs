@@ -11,6 +11,7 @@ use calcard::icalendar::{ICalendar, ICalendarProperty};
 use calcard::{Entry, Parser};
 
 use crate::filter::{CardFilter, CompFilter, PropFilter, TimeRange};
+use crate::request::CompSelect;
 use crate::time::{format_date, format_utc, parse_utc};
 
 /// Most recurrence instances examined for one resource.
@@ -747,6 +748,48 @@ pub fn limit_recurrence_set(text: &str, range: &TimeRange, tzid: Option<&str>) -
         }
     }
     fold_into(&mut out, "END:VCALENDAR");
+    Some(out)
+}
+
+/// Partial retrieval of calendar data (RFC 4791 §9.6.1): only the selected properties and
+/// components are written. `None` if the text cannot be parsed or the root does not match.
+pub fn select_calendar(text: &str, sel: &CompSelect) -> Option<String> {
+    let roots = Component::parse(text).ok()?;
+    let cal = roots.first().filter(|c| c.name == sel.name)?;
+    let mut out = String::new();
+    write_selected(cal, sel, &mut out);
+    Some(out)
+}
+
+fn write_selected(c: &Component, sel: &CompSelect, out: &mut String) {
+    fold_into(out, &format!("BEGIN:{}", c.name));
+    for p in c.props.iter().filter(|p| sel.all_props || sel.props.contains(&p.name)) {
+        fold_into(out, &p.raw);
+    }
+    for child in &c.children {
+        if sel.all_comps {
+            child.write(out);
+        } else if let Some(sub) = sel.comps.iter().find(|s| s.name == child.name) {
+            write_selected(child, sub, out);
+        }
+    }
+    fold_into(out, &format!("END:{}", c.name));
+}
+
+/// Partial retrieval of a vCard (RFC 6352 §10.4.2): VERSION plus the named properties.
+pub fn select_card(text: &str, props: &[String]) -> Option<String> {
+    let roots = Component::parse(text).ok()?;
+    let card = roots.first()?;
+    let mut out = String::new();
+    fold_into(&mut out, "BEGIN:VCARD");
+    for p in card
+        .props
+        .iter()
+        .filter(|p| p.name == "VERSION" || props.contains(&p.name))
+    {
+        fold_into(&mut out, &p.raw);
+    }
+    fold_into(&mut out, "END:VCARD");
     Some(out)
 }
 

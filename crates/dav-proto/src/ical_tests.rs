@@ -268,3 +268,24 @@ fn limit_recurrence_set_drops_far_overrides() {
     assert_eq!(out.matches("BEGIN:VEVENT").count(), 2);
     assert!(out.contains("RRULE:FREQ=DAILY;COUNT=5"));
 }
+
+#[test]
+fn partial_retrieval() {
+    let sel = CompSelect {
+        name: "VCALENDAR".into(),
+        all_props: true,
+        props: vec![],
+        all_comps: false,
+        comps: vec![CompSelect {
+            name: "VEVENT".into(),
+            props: vec!["UID".into(), "SUMMARY".into()],
+            ..Default::default()
+        }],
+    };
+    let out = select_calendar(RECUR, &sel).unwrap();
+    assert!(out.contains("PRODID") && out.contains("SUMMARY:Moved") && out.contains("UID:r1"));
+    assert!(!out.contains("DTSTART") && !out.contains("RRULE"));
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:A\r\nEMAIL:a@b\r\nEND:VCARD\r\n";
+    let out = select_card(card, &["FN".to_owned()]).unwrap();
+    assert_eq!(out, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\n");
+}

@@ -141,6 +141,39 @@ pub struct DataRequest {
     pub version: Option<String>,
     /// `content-type` attribute.
     pub content_type: Option<String>,
+    /// `<C:comp>` selection of parts of the calendar data (RFC 4791 §9.6.1).
+    pub calendar_select: Option<CompSelect>,
+    /// `<CR:prop name>` selection of vCard properties (RFC 6352 §10.4.2); `None` = all.
+    pub card_props: Option<Vec<String>>,
+}
+
+/// `<C:comp>`: which properties and sub-components of a component to return.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompSelect {
+    /// Component name (upper case).
+    pub name: String,
+    /// `<C:allprop/>`.
+    pub all_props: bool,
+    /// `<C:prop name>` names (upper case).
+    pub props: Vec<String>,
+    /// `<C:allcomp/>`.
+    pub all_comps: bool,
+    /// Nested selections.
+    pub comps: Vec<CompSelect>,
+}
+
+fn comp_select(el: &Element) -> CompSelect {
+    CompSelect {
+        name: el.attr("name").unwrap_or_default().to_ascii_uppercase(),
+        all_props: el.child(CALDAV, "allprop").is_some(),
+        props: el
+            .children_named(CALDAV, "prop")
+            .filter_map(|p| p.attr("name"))
+            .map(str::to_ascii_uppercase)
+            .collect(),
+        all_comps: el.child(CALDAV, "allcomp").is_some(),
+        comps: el.children_named(CALDAV, "comp").map(comp_select).collect(),
+    }
 }
 
 /// The property list of a REPORT: names, plus the data request if calendar-data or
@@ -375,6 +408,11 @@ fn report_props(root: &Element) -> Result<ReportProps, ProtoError> {
             }
             if let Some(e) = p.child(CALDAV, "limit-recurrence-set") {
                 d.limit_recurrence = Some(time_range(e)?);
+            }
+            d.calendar_select = p.child(CALDAV, "comp").map(comp_select);
+            if p.is(CARDDAV, "address-data") && p.child(CARDDAV, "prop").is_some() {
+                let names = p.children_named(CARDDAV, "prop").filter_map(|x| x.attr("name"));
+                d.card_props = Some(names.map(str::to_ascii_uppercase).collect());
             }
             out.data = Some(d);
         }

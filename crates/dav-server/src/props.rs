@@ -262,9 +262,18 @@ pub fn value(pc: &PropCtx<'_>, node: &DavNode<'_>, name: &QName, data: Option<&D
                     Some(range) => ical::expand(body, &range, tzid.as_deref()).unwrap_or_else(|| body.to_owned()),
                     None => body.to_owned(),
                 };
-                Some(Value::Text(text))
+                Some(Value::Text(match data.and_then(|d| d.calendar_select.as_ref()) {
+                    Some(sel) => ical::select_calendar(&text, sel).unwrap_or(text),
+                    None => text,
+                }))
             }
-            Prop::AddressData if !c.kind.is_calendar() => body.map(|b| Value::Text(b.to_owned())),
+            Prop::AddressData if !c.kind.is_calendar() => {
+                let b = (*body)?;
+                Some(Value::Text(match data.and_then(|d| d.card_props.as_deref()) {
+                    Some(names) => ical::select_card(b, names).unwrap_or_else(|| b.to_owned()),
+                    None => b.to_owned(),
+                }))
+            }
             _ => None,
         },
     }

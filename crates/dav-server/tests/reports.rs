@@ -334,3 +334,26 @@ async fn limit_recurrence_set_in_multiget() {
     );
     assert_eq!(late.matches("BEGIN:VEVENT").count(), 2, "{late}");
 }
+
+#[tokio::test]
+async fn partial_retrieval_of_calendar_and_address_data() {
+    let t = T::new();
+    seed(&t).await;
+    let body = format!(
+        r#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="{C}"><d:prop><c:calendar-data><c:comp name="VCALENDAR"><c:allprop/><c:comp name="VEVENT"><c:prop name="UID"/><c:prop name="SUMMARY"/></c:comp></c:comp></c:calendar-data></d:prop><d:href>{CAL}single.ics</d:href></c:calendar-multiget>"#
+    );
+    let r = t.a("REPORT", CAL, &[], &body).await;
+    let data = prop(responses(&r.xml())[0].1, C, "calendar-data").unwrap().text.clone();
+    assert!(
+        data.contains("SUMMARY:Event single") && data.contains("VERSION:2.0"),
+        "{data}"
+    );
+    assert!(!data.contains("DTSTART") && !data.contains("LOCATION"), "{data}");
+    t.put(&format!("{BOOK}a.vcf"), &card3("a", "Ann"), &[]).await;
+    let body = format!(
+        r#"<cr:addressbook-multiget xmlns:d="DAV:" xmlns:cr="{CR}"><d:prop><cr:address-data><cr:prop name="FN"/></cr:address-data></d:prop><d:href>{BOOK}a.vcf</d:href></cr:addressbook-multiget>"#
+    );
+    let r = t.a("REPORT", BOOK, &[], &body).await;
+    let data = prop(responses(&r.xml())[0].1, CR, "address-data").unwrap().text.clone();
+    assert!(data.contains("FN:Ann") && !data.contains("EMAIL"), "{data}");
+}
