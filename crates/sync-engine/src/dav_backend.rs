@@ -168,23 +168,29 @@ pub(crate) fn render_item(
     version: mapping::ProtocolVersion,
     vcard: mapping::VcardVersion,
 ) -> Result<String> {
-    let mut residue = if item.residue.is_empty() {
+    render_payload(&item.payload, &item.residue, class, version, vcard)
+        .map_err(|e| EngineError::Internal(format!("rendering {}: {e}", item.resource_name)))
+}
+
+/// Renders upstream payload bytes plus residue bytes with `mapping`.
+pub(crate) fn render_payload(
+    payload: &[u8],
+    residue: &[u8],
+    class: mapping::ItemClass,
+    version: mapping::ProtocolVersion,
+    vcard: mapping::VcardVersion,
+) -> Result<String> {
+    let residue = if residue.is_empty() {
         mapping::Residue::default()
     } else {
-        mapping::Residue::from_bytes(&item.residue).map_err(|e| EngineError::Internal(format!("residue: {e}")))?
+        mapping::Residue::from_bytes(residue).map_err(|e| EngineError::Internal(format!("residue: {e}")))?
     };
-    if class == mapping::ItemClass::Contacts && !residue.entries.iter().any(|e| e.line.to_ascii_uppercase().starts_with("UID")) {
-        // EAS contacts have no UID; one created in Exchange gets a stable one
-        // from its resource name (CardDAV requires a UID, RFC 6352 5.1).
-        let stem = item.resource_name.strip_suffix(".vcf").unwrap_or(&item.resource_name);
-        residue.entries.push(mapping::ResidueEntry { path: "VCARD".to_owned(), line: format!("UID:easdav-{stem}") });
-    }
-    let el = wbxml::decode(&item.payload).map_err(|e| EngineError::Internal(format!("payload: {e}")))?;
+    let el = wbxml::decode(payload).map_err(|e| EngineError::Internal(format!("payload: {e}")))?;
     match class {
         mapping::ItemClass::Contacts => mapping::eas_to_vcard(&el, version, &residue, vcard),
         c => mapping::eas_to_ical(&el, c, version, &residue),
     }
-    .map_err(|e| EngineError::Internal(format!("rendering {}: {e}", item.resource_name)))
+    .map_err(|e| EngineError::Internal(e.to_string()))
 }
 
 fn precondition(c: &WriteCondition) -> Precondition {

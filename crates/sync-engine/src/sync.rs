@@ -104,7 +104,13 @@ impl Account {
                         changes,
                         ack_outbox: None,
                     };
-                    blocking(&eng.store, move |s| s.apply_sync_page(id, &page)).await?;
+                    let version = self.client.version().unwrap_or(mapping::ProtocolVersion::V16_1);
+                    blocking(&eng.store, move |s| {
+                        let mut page = page;
+                        prerender(s, id, class, version, &mut page.changes)?;
+                        s.apply_sync_page(id, &page)
+                    })
+                    .await?;
                     if key == "0" || col.more_available {
                         continue;
                     }
@@ -151,6 +157,28 @@ impl Account {
         })
         .await
     }
+}
+
+/// Renders upstream items in the default format (iCalendar / vCard 3.0) so the page stores the
+/// rendered cache in the same transaction; items that exist keep their residue for rendering.
+/// Items that do not render are stored without a cache (rendered again on read, and logged).
+pub(crate) fn prerender(
+    s: &dyn store::Store,
+    folder: FolderId,
+    class: mapping::ItemClass,
+    version: mapping::ProtocolVersion,
+    changes: &mut [ItemChange],
+) -> store::Result<()> {
+    for c in changes.iter_mut() {
+        if let ItemChange::Upsert(u) = c {
+            let residue = s.item_by_server_id(folder, &u.server_id)?.map(|i| i.residue).unwrap_or_default();
+            match crate::dav_backend::render_payload(&u.payload, &residue, class, version, mapping::VcardVersion::V3) {
+                Ok(text) => u.rendered = Some(text.into_bytes()),
+                Err(e) => tracing::warn!(server_id = %u.server_id, error = %e, "cannot render upstream item"),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The Sync Options for a class.
