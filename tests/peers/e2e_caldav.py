@@ -191,6 +191,18 @@ ev_single = cal.save_event(SINGLE)
 ev_weekly = cal.save_event(WEEKLY)
 todo = tasks.save_todo(TODO)
 check(True, "event, recurring event and todo saved through DAV")
+# A todo with DTSTART + DURATION (no DUE): what comes back must stay valid (RFC 5545 §3.6.2: DUE
+# and DURATION MUST NOT both occur).
+DUR_TODO = TODO.replace("e2e-todo@", "e2e-todo-duration@").replace("DUE:20240106T170000Z", "DURATION:PT2H") \
+    .replace("E2E file taxes", "E2E todo with duration")
+r = requests.put(str(tasks.url) + "e2e-todo-duration.ics", data=DUR_TODO, auth=auth, timeout=10,
+                 headers={"Content-Type": "text/calendar", "If-None-Match": "*"})
+check(r.status_code in (201, 204), f"PUT of a todo with DURATION ({r.status_code})")
+r = requests.get(str(tasks.url) + "e2e-todo-duration.ics", auth=auth, timeout=10)
+has_due = any(line.startswith("DUE") for line in r.text.splitlines())
+has_dur = any(line.startswith("DURATION") for line in r.text.splitlines())
+expect(not (has_due and has_dur), f"the todo comes back with DUE or DURATION, not both:\n{r.text}")
+requests.delete(str(tasks.url) + "e2e-todo-duration.ics", auth=auth, timeout=10)
 
 # The client's UIDs must survive the round trip through Exchange.
 for obj, uid in ((ev_single, "e2e-single@example.org"), (ev_weekly, "e2e-weekly@example.org"),
