@@ -11,7 +11,7 @@ use wbxml::Element;
 use crate::auth::AuthProvider;
 use crate::retry::{Sleeper, TokioSleeper};
 use crate::transport::Req;
-use crate::{ClientConfig, Error, PartnershipState, Provisioning, Result};
+use crate::{ClientConfig, Error, PartnershipState, Provisioning, Result, TlsConfig};
 
 /// The client of one EAS device partnership. Cheap to clone (shared inside).
 ///
@@ -205,17 +205,24 @@ impl Client {
 
 /// Builds the reqwest client: rustls, timeouts, client identity and extra roots.
 fn build_http(cfg: &ClientConfig) -> Result<reqwest::Client> {
-    let mut b = reqwest::Client::builder()
+    let b = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(cfg.timeouts.connect)
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(cfg.user_agent.clone());
-    if let Some(pem) = &cfg.tls.client_identity_pem {
+    apply_tls(b, &cfg.tls)?
+        .build()
+        .map_err(|e| Error::Config(format!("http client: {e}")))
+}
+
+/// Adds the client identity and the extra roots of `tls` to `b` (shared with Autodiscover).
+pub(crate) fn apply_tls(mut b: reqwest::ClientBuilder, tls: &TlsConfig) -> Result<reqwest::ClientBuilder> {
+    if let Some(pem) = &tls.client_identity_pem {
         let id = reqwest::Identity::from_pem(pem).map_err(|e| Error::Config(format!("client identity: {e}")))?;
         b = b.identity(id);
     }
-    for pem in &cfg.tls.extra_roots_pem {
+    for pem in &tls.extra_roots_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::Config(format!("ca root: {e}")))?;
         if certs.is_empty() {
             return Err(Error::Config("ca root: no certificate in pem".to_owned()));
@@ -224,8 +231,8 @@ fn build_http(cfg: &ClientConfig) -> Result<reqwest::Client> {
             b = b.add_root_certificate(c);
         }
     }
-    if cfg.tls.only_extra_roots {
+    if tls.only_extra_roots {
         b = b.tls_built_in_root_certs(false);
     }
-    b.build().map_err(|e| Error::Config(format!("http client: {e}")))
+    Ok(b)
 }

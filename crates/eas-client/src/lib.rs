@@ -8,6 +8,9 @@
 //! sync logic (key chaining, MoreAvailable loops, conflict handling live in `sync-engine`),
 //! iCalendar/vCard mapping, and HTTP servers.
 //!
+//! Endpoint discovery: [`discover`] finds the EAS URL from an e-mail address (JSON
+//! Autodiscover v2, POX Autodiscover, the HTTP redirect probe) under [`AutodiscoverOptions`].
+//!
 //! Central types: [`Client`], [`ClientConfig`] (+ [`RetryPolicy`], [`PolicyAck`],
 //! [`TlsConfig`]), [`PartnershipState`], [`AuthProvider`] ([`BasicAuth`], [`BearerAuth`] over a
 //! [`TokenSource`]), [`Error`].
@@ -59,6 +62,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod autodiscover;
 mod client;
 mod commands;
 mod config;
@@ -69,6 +73,10 @@ mod retry;
 mod state;
 mod transport;
 
+pub use autodiscover::{
+    discover, Attempt, AttemptFailure, AutodiscoverError, AutodiscoverOptions, Candidate, DiscoveredEndpoint,
+    DiscoveryMethod, Redirect, EXCHANGE_ONLINE_JSON, REQUEST_SCHEMA, RESPONSE_SCHEMA,
+};
 pub use auth::{AuthError, AuthProvider, BasicAuth, BearerAuth, BoxFuture, StaticTokens, TokenSource};
 pub use client::Client;
 pub use config::{ClientConfig, DeviceInfo, PolicyAck, Provisioning, RetryPolicy, Timeouts, TlsConfig};
