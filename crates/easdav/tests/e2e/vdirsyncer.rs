@@ -28,7 +28,11 @@ fn vdirsyncer_two_way_sync_of_corpus_files() {
         ],
         Duration::from_secs(400),
     );
-    for l in run.out.lines().filter(|l| l.starts_with("corpus ") || l.contains("visible on the gateway")) {
+    for l in run
+        .out
+        .lines()
+        .filter(|l| l.starts_with("corpus ") || l.contains("visible on the gateway"))
+    {
         eprintln!("{l}");
     }
     if !run.ok {
