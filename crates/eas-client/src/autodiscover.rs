@@ -28,8 +28,8 @@ use reqwest::{StatusCode, Url};
 use crate::auth::AuthProvider;
 use crate::TlsConfig;
 
-pub use parse::{REQUEST_SCHEMA, RESPONSE_SCHEMA};
 use parse::{check_endpoint, check_url, parse_json, parse_pox, pox_request, PoxAnswer};
+pub use parse::{REQUEST_SCHEMA, RESPONSE_SCHEMA};
 
 /// How a candidate URL is asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,7 +103,10 @@ impl Default for AutodiscoverOptions {
                 ),
                 Candidate::new(Pox, "https://{domain}/autodiscover/autodiscover.xml"),
                 Candidate::new(Pox, "https://autodiscover.{domain}/autodiscover/autodiscover.xml"),
-                Candidate::new(HttpRedirectProbe, "http://autodiscover.{domain}/autodiscover/autodiscover.xml"),
+                Candidate::new(
+                    HttpRedirectProbe,
+                    "http://autodiscover.{domain}/autodiscover/autodiscover.xml",
+                ),
             ],
             max_requests: 12,
             max_redirects: 10,
@@ -289,7 +292,10 @@ enum Step {
     Failed(AttemptFailure),
     Address(String),
     /// A `RedirectUrl` (`http: false`) or an HTTP 3xx `Location` (`http: true`).
-    Redirect { to: String, http: bool },
+    Redirect {
+        to: String,
+        http: bool,
+    },
 }
 
 /// Finds the EAS endpoint for `email` (see the module docs for the order and the bounds).
@@ -586,7 +592,12 @@ fn email_domain(email: &str) -> Option<String> {
 }
 
 /// Characters percent-encoded in `{email}`: all but unreserved ones and `@`.
-const EMAIL_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~').remove(b'@');
+const EMAIL_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 fn expand(template: &str, email: &str, domain: &str) -> Result<Url, String> {
     let s = template

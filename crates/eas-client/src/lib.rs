@@ -73,11 +73,11 @@ mod retry;
 mod state;
 mod transport;
 
+pub use auth::{AuthError, AuthProvider, BasicAuth, BearerAuth, BoxFuture, StaticTokens, TokenSource};
 pub use autodiscover::{
     discover, Attempt, AttemptFailure, AutodiscoverError, AutodiscoverOptions, Candidate, DiscoveredEndpoint,
     DiscoveryMethod, Redirect, EXCHANGE_ONLINE_JSON, REQUEST_SCHEMA, RESPONSE_SCHEMA,
 };
-pub use auth::{AuthError, AuthProvider, BasicAuth, BearerAuth, BoxFuture, StaticTokens, TokenSource};
 pub use client::Client;
 pub use config::{ClientConfig, DeviceInfo, PolicyAck, Provisioning, RetryPolicy, Timeouts, TlsConfig};
 pub use error::{Error, Result};

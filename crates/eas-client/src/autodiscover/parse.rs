@@ -245,12 +245,17 @@ mod tests {
     #[test]
     fn redirect_and_error_answers() {
         let redirect = r#"<Autodiscover xmlns="x"><Response xmlns="y"><Action><Redirect>bob@b.example</Redirect></Action></Response></Autodiscover>"#;
-        assert_eq!(parse_pox(redirect.as_bytes()), Ok(PoxAnswer::RedirectAddr("bob@b.example".into())));
+        assert_eq!(
+            parse_pox(redirect.as_bytes()),
+            Ok(PoxAnswer::RedirectAddr("bob@b.example".into()))
+        );
         let url = "<Autodiscover><Response><Account><Action>redirectUrl</Action>\
                    <RedirectUrl>https://x.example/autodiscover/autodiscover.xml</RedirectUrl></Account></Response></Autodiscover>";
         assert_eq!(
             parse_pox(url.as_bytes()),
-            Ok(PoxAnswer::RedirectUrl("https://x.example/autodiscover/autodiscover.xml".into()))
+            Ok(PoxAnswer::RedirectUrl(
+                "https://x.example/autodiscover/autodiscover.xml".into()
+            ))
         );
         let err = "<Autodiscover><Response><Action><Error><Status>2</Status><Message>directory &amp; down</Message>\
                    </Error></Action></Response></Autodiscover>";
@@ -296,7 +301,9 @@ mod tests {
     #[test]
     fn json_answers() {
         assert_eq!(
-            parse_json(br#"{"Protocol":"ActiveSync","Url":"https://outlook.office365.com/Microsoft-Server-ActiveSync"}"#),
+            parse_json(
+                br#"{"Protocol":"ActiveSync","Url":"https://outlook.office365.com/Microsoft-Server-ActiveSync"}"#
+            ),
             Ok("https://outlook.office365.com/Microsoft-Server-ActiveSync".to_owned())
         );
         assert!(parse_json(br#"{"ErrorCode":"InvalidProtocol","ErrorMessage":"no"}"#)

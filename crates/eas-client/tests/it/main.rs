@@ -1,5 +1,6 @@
 //! Integration tests: scripted stub servers for exact fault cases, and the real simulator.
 
+mod autodiscover;
 mod faults;
 mod negotiate;
 mod sim;
