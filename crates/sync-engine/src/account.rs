@@ -60,6 +60,9 @@ pub(crate) struct Account {
     pub(crate) creds: Arc<CredSlot>,
     pub(crate) locks: FolderLocks,
     pub(crate) last_used: AtomicI64,
+    /// Folders last synced before this instant (Unix ms) are stale regardless of age: push was
+    /// not running since then (the user went idle).
+    pub(crate) stale_before: AtomicI64,
     locked: AtomicBool,
     pub(crate) ping: Mutex<Option<JoinHandle<()>>>,
     ready: tokio::sync::Mutex<bool>,
@@ -106,6 +109,7 @@ impl Account {
             creds,
             locks: FolderLocks::default(),
             last_used: AtomicI64::new(now_ms()),
+            stale_before: AtomicI64::new(0),
             locked: AtomicBool::new(p.lock.is_locked()),
             ping: Mutex::new(None),
             ready: tokio::sync::Mutex::new(false),

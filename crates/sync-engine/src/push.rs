@@ -68,6 +68,8 @@ impl Account {
             let idle_left = idle_ms - (now_ms() - self.last_used.load(Ordering::Relaxed));
             if idle_left <= 0 {
                 tracing::debug!(user = %self.user, "idle; ping loop stops");
+                // Without push, what was synced so far is not known to be current any more.
+                self.stale_before.store(now_ms(), Ordering::Relaxed);
                 return;
             }
             let folders = match self.folders(&eng).await {

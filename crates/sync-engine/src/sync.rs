@@ -29,7 +29,8 @@ impl Account {
         let folder = self.load_folder(eng, id).await?;
         if let (Some(age), Some(t)) = (max_age, folder.last_sync_at) {
             let age_ms = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
-            if now_ms().saturating_sub(t) < age_ms && !folder.resyncing && folder.sync_key != "0" {
+            let pushed_since = t >= self.stale_before.load(std::sync::atomic::Ordering::Relaxed);
+            if now_ms().saturating_sub(t) < age_ms && pushed_since && !folder.resyncing && folder.sync_key != "0" {
                 return Ok(());
             }
         }

@@ -5,3 +5,4 @@ mod common;
 mod basic;
 mod crash;
 mod faults;
+mod large;
