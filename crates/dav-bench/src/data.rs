@@ -252,7 +252,9 @@ fn one_event(rng: &mut StdRng, seed: u64, cal: &str, i: usize, first: Date, temp
         None => vec![(start, end)],
         Some(r) => expand(r, start, end),
     };
-    let uid = format!("bench-{seed}-{cal}-{i}@easdav.invalid");
+    // The resource name is the UID plus `.ics`, so servers that name imported items after their
+    // UID (Radicale's whole-calendar PUT) end up with the same hrefs as item-by-item PUTs.
+    let uid = format!("bench-{seed}-{cal}-{i:05}");
     let fmt = |d: DateTime| -> String {
         match zone {
             Zone::AllDay => format!(";VALUE=DATE:{}", d.date().strftime("%Y%m%d")),
@@ -314,7 +316,7 @@ fn one_event(rng: &mut StdRng, seed: u64, cal: &str, i: usize, first: Date, temp
     body.push_str(&overrides);
     body.push_str("END:VCALENDAR\r\n");
     Event {
-        name: format!("ev-{i:05}.ics"),
+        name: format!("{uid}.ics"),
         body,
         instances,
     }
@@ -372,6 +374,23 @@ fn expand(r: &Rule, start: DateTime, end: DateTime) -> Vec<(DateTime, DateTime)>
 }
 
 impl Calendar {
+    /// All events as one VCALENDAR (the Berlin VTIMEZONE once), for a whole-calendar import.
+    pub fn as_one_vcalendar(&self) -> String {
+        let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easdav//dav-bench//EN\r\n");
+        out.push_str(VTIMEZONE_BERLIN);
+        for ev in &self.events {
+            let inner = ev
+                .body
+                .split_once("END:VTIMEZONE\r\n")
+                .map_or(ev.body.as_str(), |(_, rest)| rest);
+            let start = inner.find("BEGIN:VEVENT").unwrap_or(0);
+            let end = inner.rfind("END:VCALENDAR").unwrap_or(inner.len());
+            out.push_str(inner.get(start..end).unwrap_or(""));
+        }
+        out.push_str("END:VCALENDAR\r\n");
+        out
+    }
+
     /// Expected result count of a VEVENT time-range query over `[from, to)` (UTC instants given
     /// as civil date-times).
     pub fn expected_in(&self, from: DateTime, to: DateTime) -> Expected {
@@ -420,8 +439,9 @@ mod tests {
             .events
             .iter()
             .any(|e| e.body.contains("9177c616") || e.body.contains("20140131")));
-        // Each body has one UID value (master and overrides share it).
+        // Each body has one UID value (master and overrides share it), the resource name's stem.
         for e in &a.events {
+            assert!(e.body.contains(&format!("UID:{}\r\n", e.name.trim_end_matches(".ics"))));
             let uids: std::collections::BTreeSet<_> = e.body.lines().filter(|l| l.starts_with("UID:")).collect();
             assert_eq!(uids.len(), 1, "{}", e.body);
         }
@@ -438,5 +458,15 @@ mod tests {
         assert!(e.certain > 40 && e.certain < 400, "{e:?}");
         assert!(e.possible < e.certain, "{e:?}");
         assert!(e.accepts(e.certain) && !e.accepts(e.certain + e.possible + 1));
+        let one = cal.as_one_vcalendar();
+        assert_eq!(one.matches("BEGIN:VTIMEZONE").count(), 1);
+        let key = |l: &&str| {
+            ["BEGIN:VEVENT", "UID:", "EXDATE", "RECURRENCE-ID"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        };
+        let separate: usize = cal.events.iter().map(|e| e.body.lines().filter(key).count()).sum();
+        assert_eq!(one.lines().filter(key).count(), separate);
+        assert!(one.starts_with("BEGIN:VCALENDAR\r\n") && one.ends_with("END:VCALENDAR\r\n"));
     }
 }

@@ -31,6 +31,9 @@ pub struct Target {
     pub user: String,
     /// Basic auth password.
     pub password: String,
+    /// Seed with one PUT of the whole calendar on the collection URL (Radicale's import) instead
+    /// of MKCALENDAR plus one PUT per event.
+    pub bulk_seed: bool,
 }
 
 impl Target {
@@ -55,6 +58,7 @@ impl Target {
             base,
             user,
             password,
+            bulk_seed: false,
         })
     }
 
@@ -176,9 +180,10 @@ pub async fn spawn_radicale(python: &Path) -> Result<Spawned, BenchError> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let target = Target::parse(&format!(
+    let mut target = Target::parse(&format!(
         "radicale=http://{BENCH_USER}:{BENCH_PASSWORD}@127.0.0.1:{port}/"
     ))?;
+    target.bulk_seed = true;
     Ok(Spawned {
         target,
         child,
@@ -276,16 +281,31 @@ impl<'a> Setup<'a> {
         if !matches!(st, 200 | 204 | 404) {
             return Err(self.fail(&format!("DELETE {url}"), st, &b));
         }
+        let mut members = Vec::with_capacity(cal.events.len());
+        for ev in &cal.events {
+            members.push(url.join(&ev.name).map_err(|e| BenchError::Setup(e.to_string()))?);
+        }
+        if self.target.bulk_seed {
+            let (st, b) = self
+                .send(
+                    "PUT",
+                    &url,
+                    None,
+                    cal.as_one_vcalendar(),
+                    "text/calendar; charset=utf-8",
+                )
+                .await?;
+            if !matches!(st, 201 | 204) {
+                return Err(self.fail(&format!("whole-calendar PUT {url}"), st, &b));
+            }
+            return Ok(Seeded { url, members });
+        }
         let mk = format!(
             r#"<?xml version="1.0"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:displayname>bench {slug}</D:displayname><C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>"#
         );
         let (st, b) = self.send("MKCALENDAR", &url, None, mk, "application/xml").await?;
         if st != 201 {
             return Err(self.fail(&format!("MKCALENDAR {url}"), st, &b));
-        }
-        let mut members = Vec::with_capacity(cal.events.len());
-        for ev in &cal.events {
-            members.push(url.join(&ev.name).map_err(|e| BenchError::Setup(e.to_string()))?);
         }
         let puts = cal.events.iter().zip(&members).map(|(ev, m)| async move {
             let rb = self
