@@ -1,6 +1,6 @@
 //! Tests of the calcard adapter: recurrence, filters, validation, folding.
 use super::*;
-use crate::filter::{Collation, MatchType, TextMatch};
+use crate::filter::{CardFilter, Collation, CompFilter, MatchType, PropFilter, TextMatch};
 
 const RECUR: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:r1\r\n\
 DTSTAMP:20060206T001121Z\r\nDTSTART:20060102T100000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=5\r\n\

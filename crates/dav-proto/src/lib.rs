@@ -29,6 +29,7 @@
 //! ```
 
 pub mod error;
+pub mod eval;
 pub mod filter;
 pub mod ical;
 pub mod names;
