@@ -55,7 +55,11 @@ async fn seed(http: &reqwest::Client, control: &str, folder: &str, n: usize, mak
     let mut set = tokio::task::JoinSet::new();
     for i in 0..n {
         let permit = sem.clone().acquire_owned().await.expect("sem");
-        let (h, url, body) = (http.clone(), format!("{control}/users/alice/folders/{folder}/items"), make(i));
+        let (h, url, body) = (
+            http.clone(),
+            format!("{control}/users/alice/folders/{folder}/items"),
+            make(i),
+        );
         set.spawn(async move {
             let r = h.post(url).json(&json!({ "data": body })).send().await.expect("seed");
             assert!(r.status().is_success());
@@ -66,7 +70,14 @@ async fn seed(http: &reqwest::Client, control: &str, folder: &str, n: usize, mak
 }
 
 async fn folder(http: &reqwest::Client, control: &str, t: u64) -> String {
-    let v: Value = http.get(format!("{control}/users/alice/folders")).send().await.expect("folders").json().await.expect("json");
+    let v: Value = http
+        .get(format!("{control}/users/alice/folders"))
+        .send()
+        .await
+        .expect("folders")
+        .json()
+        .await
+        .expect("json");
     v.as_array()
         .and_then(|a| a.iter().find(|f| f["type"].as_u64() == Some(t)))
         .and_then(|f| f["id"].as_str())
@@ -120,25 +131,52 @@ async fn main() {
     let backend = engine.dav_backend();
 
     let (cpu0, t0, r0) = (cpu(), Instant::now(), engine.upstream_requests());
-    assert_eq!(backend.authenticate("alice", "secret").await.expect("login").as_deref(), Some("alice"));
+    assert_eq!(
+        backend.authenticate("alice", "secret").await.expect("login").as_deref(),
+        Some("alice")
+    );
     engine.sync_all("alice").await.expect("initial mirror");
     let (wall, cpu_used, trips) = (t0.elapsed(), cpu() - cpu0, engine.upstream_requests() - r0);
     let items = events + contacts;
     println!("initial mirror: {items} items ({events} events + {contacts} contacts)");
     println!("  upstream round trips: {trips}");
     println!("  wall time: {:.2} s", wall.as_secs_f64());
-    println!("  gateway CPU: {:.2} s = {:.1} µs/item", cpu_used.as_secs_f64(), cpu_used.as_secs_f64() * 1e6 / items as f64);
+    println!(
+        "  gateway CPU: {:.2} s = {:.1} µs/item",
+        cpu_used.as_secs_f64(),
+        cpu_used.as_secs_f64() * 1e6 / items as f64
+    );
     println!("  peak RSS (VmHWM): {} MiB", proc_status("VmHWM:") / 1024);
 
     let (cpu0, t0) = (cpu(), Instant::now());
-    let cals = backend.list_collections("alice", Home::Calendars).await.expect("collections");
-    let listed = backend.list_resources("alice", &cals[0].id, Format::ICalendar).await.expect("list");
+    let cals = backend
+        .list_collections("alice", Home::Calendars)
+        .await
+        .expect("collections");
+    let listed = backend
+        .list_resources("alice", &cals[0].id, Format::ICalendar)
+        .await
+        .expect("list");
     let (wall, cpu_used) = (t0.elapsed(), cpu() - cpu0);
-    println!("first PROPFIND-equivalent over {} events (renders + caches iCalendar):", listed.len());
-    println!("  wall {:.2} s, CPU {:.1} µs/event", wall.as_secs_f64(), cpu_used.as_secs_f64() * 1e6 / listed.len().max(1) as f64);
+    println!(
+        "first PROPFIND-equivalent over {} events (renders + caches iCalendar):",
+        listed.len()
+    );
+    println!(
+        "  wall {:.2} s, CPU {:.1} µs/event",
+        wall.as_secs_f64(),
+        cpu_used.as_secs_f64() * 1e6 / listed.len().max(1) as f64
+    );
     let t0 = Instant::now();
-    let again = backend.list_resources("alice", &cals[0].id, Format::ICalendar).await.expect("list");
-    println!("  second listing (cached): {} in {:.3} s", again.len(), t0.elapsed().as_secs_f64());
+    let again = backend
+        .list_resources("alice", &cals[0].id, Format::ICalendar)
+        .await
+        .expect("list");
+    println!(
+        "  second listing (cached): {} in {:.3} s",
+        again.len(),
+        t0.elapsed().as_secs_f64()
+    );
     println!("  peak RSS (VmHWM): {} MiB", proc_status("VmHWM:") / 1024);
 
     if users > 0 {
@@ -165,9 +203,22 @@ async fn main() {
         let deadline = Instant::now() + Duration::from_secs(120);
         let mut pinging = 0;
         while Instant::now() < deadline {
-            let v: Value = http.get(format!("{control}/users")).send().await.expect("users").json().await.expect("json");
+            let v: Value = http
+                .get(format!("{control}/users"))
+                .send()
+                .await
+                .expect("users")
+                .json()
+                .await
+                .expect("json");
             let _ = v;
-            pinging = engine.accounts().await.expect("accounts").iter().filter(|a| a.pinging).count();
+            pinging = engine
+                .accounts()
+                .await
+                .expect("accounts")
+                .iter()
+                .filter(|a| a.pinging)
+                .count();
             if pinging >= users {
                 break;
             }
@@ -175,7 +226,10 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rss1 = proc_status("VmRSS:");
-        println!("idle users with a live Ping: {ok} logged in, {pinging} pinging (set up in {:.1} s)", t0.elapsed().as_secs_f64());
+        println!(
+            "idle users with a live Ping: {ok} logged in, {pinging} pinging (set up in {:.1} s)",
+            t0.elapsed().as_secs_f64()
+        );
         println!(
             "  RSS before {} MiB, after {} MiB: {:.1} KiB per user",
             rss0 / 1024,

@@ -53,14 +53,25 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let Some(cal) = cals.into_iter().find(|c| c.kind == dav_server::backend::CollectionKind::Calendar) else {
+    let Some(cal) = cals
+        .into_iter()
+        .find(|c| c.kind == dav_server::backend::CollectionKind::Calendar)
+    else {
         eprintln!("no calendar");
         std::process::exit(1);
     };
     let mut out = std::io::stdout();
     for i in first..first + count {
         let name = format!("w{i}.ics");
-        let r = backend.put_resource(user, &cal.id, &name, &ics(&format!("w{i}"), &format!("w{i}")), WriteCondition::None).await;
+        let r = backend
+            .put_resource(
+                user,
+                &cal.id,
+                &name,
+                &ics(&format!("w{i}"), &format!("w{i}")),
+                WriteCondition::None,
+            )
+            .await;
         match r {
             Ok(_) => {
                 let _ = writeln!(out, "ACK put w{i}");
@@ -70,10 +81,19 @@ async fn main() {
                 continue;
             }
         }
-        if i % 3 == 0 {
-            if backend.put_resource(user, &cal.id, &name, &ics(&format!("w{i}"), &format!("w{i} v2")), WriteCondition::None).await.is_ok() {
-                let _ = writeln!(out, "ACK upd w{i}");
-            }
+        if i % 3 == 0
+            && backend
+                .put_resource(
+                    user,
+                    &cal.id,
+                    &name,
+                    &ics(&format!("w{i}"), &format!("w{i} v2")),
+                    WriteCondition::None,
+                )
+                .await
+                .is_ok()
+        {
+            let _ = writeln!(out, "ACK upd w{i}");
         }
         if i % 5 == 0 && backend.delete_resource(user, &cal.id, &name, None).await.is_ok() {
             let _ = writeln!(out, "ACK del w{i}");

@@ -121,7 +121,10 @@ impl Account {
     /// Refuses access to a locked (wiped) account.
     pub(crate) fn check_unlocked(&self) -> Result<()> {
         if self.locked.load(Ordering::SeqCst) {
-            return Err(EngineError::Locked(format!("account {} is locked; an operator must unlock it", self.user)));
+            return Err(EngineError::Locked(format!(
+                "account {} is locked; an operator must unlock it",
+                self.user
+            )));
         }
         Ok(())
     }
@@ -150,11 +153,7 @@ impl Account {
     }
 
     /// Runs one upstream call: counts it, turns a remote wipe into purge + lock.
-    pub(crate) async fn call<T>(
-        &self,
-        eng: &Engine,
-        fut: impl Future<Output = eas_client::Result<T>>,
-    ) -> Result<T> {
+    pub(crate) async fn call<T>(&self, eng: &Engine, fut: impl Future<Output = eas_client::Result<T>>) -> Result<T> {
         if !self.creds.is_set() {
             return Err(EngineError::Unauthorized);
         }
@@ -193,7 +192,9 @@ impl Account {
                 items = r.items,
                 "REMOTE WIPE: acknowledged upstream, mirror purged, credentials dropped, account locked until an operator unlocks it"
             ),
-            Err(e) => tracing::error!(user = %self.user, error = %e, "REMOTE WIPE: purging the mirror failed; account locked"),
+            Err(e) => {
+                tracing::error!(user = %self.user, error = %e, "REMOTE WIPE: purging the mirror failed; account locked")
+            }
         }
         if let Some(h) = self.ping.lock().unwrap_or_else(|p| p.into_inner()).take() {
             h.abort();
@@ -232,7 +233,10 @@ impl Account {
                 }
                 FolderStatus::InvalidSyncKey => {
                     tracing::warn!(user = %self.user, "hierarchy sync key invalid; starting over from 0");
-                    let patch = PartnershipPatch { hierarchy_sync_key: Some("0".to_owned()), ..Default::default() };
+                    let patch = PartnershipPatch {
+                        hierarchy_sync_key: Some("0".to_owned()),
+                        ..Default::default()
+                    };
                     blocking(&eng.store, move |s| s.update_partnership(pid, &patch)).await?;
                 }
                 FolderStatus::ServerError | FolderStatus::RequestTimedOut | FolderStatus::UnknownError => {
@@ -243,11 +247,20 @@ impl Account {
                 }
             }
         }
-        Err(EngineError::UpstreamUnavailable { retry_after: None, reason: "FolderSync kept failing".to_owned() })
+        Err(EngineError::UpstreamUnavailable {
+            retry_after: None,
+            reason: "FolderSync kept failing".to_owned(),
+        })
     }
 
     /// FolderCreate of a user folder of `folder_type` (13, 14, 15) with the DAV collection id.
-    pub(crate) async fn create_folder(&self, eng: &Engine, collection: &str, name: &str, folder_type: u32) -> Result<Folder> {
+    pub(crate) async fn create_folder(
+        &self,
+        eng: &Engine,
+        collection: &str,
+        name: &str,
+        folder_type: u32,
+    ) -> Result<Folder> {
         let resp = {
             let _g = self.locks.lock(FolderLocks::HIERARCHY).await;
             let key = self.hierarchy_key(eng).await?;
@@ -259,7 +272,10 @@ impl Account {
             };
             let resp = self.call(eng, self.client.folder_create(&req)).await?;
             if resp.status.is_success() {
-                let server_id = resp.server_id.clone().ok_or_else(|| EngineError::Upstream("FolderCreate without ServerId".into()))?;
+                let server_id = resp
+                    .server_id
+                    .clone()
+                    .ok_or_else(|| EngineError::Upstream("FolderCreate without ServerId".into()))?;
                 let page = FolderSyncPage {
                     expected_sync_key: Some(key),
                     new_sync_key: resp.sync_key.clone().unwrap_or_default(),
@@ -285,9 +301,15 @@ impl Account {
             FolderStatus::AlreadyExists => Err(EngineError::Conflict(format!("a folder named {name} exists"))),
             FolderStatus::InvalidSyncKey => {
                 self.sync_hierarchy(eng).await?;
-                Err(EngineError::UpstreamUnavailable { retry_after: None, reason: "hierarchy changed; retry".into() })
+                Err(EngineError::UpstreamUnavailable {
+                    retry_after: None,
+                    reason: "hierarchy changed; retry".into(),
+                })
             }
-            s => Err(EngineError::Rejected { status: s.code(), reason: "FolderCreate refused".into() }),
+            s => Err(EngineError::Rejected {
+                status: s.code(),
+                reason: "FolderCreate refused".into(),
+            }),
         }
     }
 
@@ -303,7 +325,10 @@ impl Account {
         };
         let resp = self.call(eng, self.client.folder_update(&req)).await?;
         if !resp.status.is_success() {
-            return Err(EngineError::Rejected { status: resp.status.code(), reason: "FolderUpdate refused".into() });
+            return Err(EngineError::Rejected {
+                status: resp.status.code(),
+                reason: "FolderUpdate refused".into(),
+            });
         }
         let page = FolderSyncPage {
             expected_sync_key: Some(key),
@@ -325,16 +350,24 @@ impl Account {
     pub(crate) async fn delete_folder(&self, eng: &Engine, folder: &Folder) -> Result<()> {
         let _g = self.locks.lock(FolderLocks::HIERARCHY).await;
         let key = self.hierarchy_key(eng).await?;
-        let req = FolderDeleteRequest { sync_key: key.clone(), server_id: folder.server_id.clone() };
+        let req = FolderDeleteRequest {
+            sync_key: key.clone(),
+            server_id: folder.server_id.clone(),
+        };
         let resp = self.call(eng, self.client.folder_delete(&req)).await?;
         if !resp.status.is_success() && resp.status != FolderStatus::NotFound {
-            return Err(EngineError::Rejected { status: resp.status.code(), reason: "FolderDelete refused".into() });
+            return Err(EngineError::Rejected {
+                status: resp.status.code(),
+                reason: "FolderDelete refused".into(),
+            });
         }
         let page = FolderSyncPage {
             expected_sync_key: Some(key.clone()),
             new_sync_key: resp.sync_key.unwrap_or(key),
             full: false,
-            changes: vec![FolderChange::Delete { server_id: folder.server_id.clone() }],
+            changes: vec![FolderChange::Delete {
+                server_id: folder.server_id.clone(),
+            }],
         };
         let pid = self.partnership;
         blocking(&eng.store, move |s| s.apply_folder_sync(pid, &page)).await?;
@@ -355,7 +388,9 @@ impl Account {
 fn folder_change(c: &EasFolderChange) -> FolderChange {
     match c {
         EasFolderChange::Add(f) | EasFolderChange::Update(f) if class_of(f.folder_type.code() as i32).is_none() => {
-            FolderChange::Delete { server_id: f.server_id.clone() }
+            FolderChange::Delete {
+                server_id: f.server_id.clone(),
+            }
         }
         EasFolderChange::Add(f) => FolderChange::Add(NewFolder {
             server_id: f.server_id.clone(),

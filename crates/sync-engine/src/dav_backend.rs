@@ -31,7 +31,10 @@ pub struct DavBackend {
 impl DavBackend {
     /// A backend over `engine` (also available as [`Engine::dav_backend`]).
     pub fn new(engine: Arc<Engine>) -> Self {
-        DavBackend { engine, v4: moka::future::Cache::builder().max_capacity(20_000).build() }
+        DavBackend {
+            engine,
+            v4: moka::future::Cache::builder().max_capacity(20_000).build(),
+        }
     }
 
     /// The engine.
@@ -57,7 +60,13 @@ impl DavBackend {
     }
 
     fn info(&self, acct: &Account, f: &Folder) -> CollectionInfo {
-        let local = acct.local_props.lock().unwrap_or_else(|p| p.into_inner()).get(&f.id).cloned().unwrap_or_default();
+        let local = acct
+            .local_props
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&f.id)
+            .cloned()
+            .unwrap_or_default();
         CollectionInfo {
             id: f.collection_name.clone(),
             kind: kind_of(f.folder_type),
@@ -88,13 +97,24 @@ impl DavBackend {
             return Ok(r);
         }
         let text = render_item(item, class, version, mapping::VcardVersion::V3)?;
-        let (fid, name, etag, bytes) = (folder.id, item.resource_name.clone(), item.etag.clone(), text.clone().into_bytes());
+        let (fid, name, etag, bytes) = (
+            folder.id,
+            item.resource_name.clone(),
+            item.etag.clone(),
+            text.clone().into_bytes(),
+        );
         blocking(&self.engine.store, move |s| s.set_rendered(fid, &name, &etag, &bytes)).await?;
         Ok(text)
     }
 
     /// Metadata of the given summaries in `format` (renders what has no cached size).
-    async fn metas(&self, acct: &Account, folder: &Folder, items: Vec<ItemSummary>, format: Format) -> Result<Vec<ResourceMeta>> {
+    async fn metas(
+        &self,
+        acct: &Account,
+        folder: &Folder,
+        items: Vec<ItemSummary>,
+        format: Format,
+    ) -> Result<Vec<ResourceMeta>> {
         let missing: Vec<String> = items
             .iter()
             .filter(|i| format == Format::VCard4 || i.rendered_len.is_none())
@@ -212,7 +232,11 @@ impl Backend for DavBackend {
         Ok(PrincipalInfo {
             user: acct.user.clone(),
             display_name: acct.user.clone(),
-            emails: if acct.user.contains('@') { vec![acct.user.clone()] } else { Vec::new() },
+            emails: if acct.user.contains('@') {
+                vec![acct.user.clone()]
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -225,7 +249,13 @@ impl Backend for DavBackend {
             .filter(|f| kind_of(f.folder_type).is_calendar() == (home == Home::Calendars))
             .collect();
         // Default folders (7, 8, 9) first, then by name.
-        folders.sort_by_key(|f| (!matches!(f.folder_type, 7..=9), f.folder_type != 8, f.display_name.clone()));
+        folders.sort_by_key(|f| {
+            (
+                !matches!(f.folder_type, 7..=9),
+                f.folder_type != 8,
+                f.display_name.clone(),
+            )
+        });
         Ok(folders.iter().map(|f| self.info(&acct, f)).collect())
     }
 
@@ -300,10 +330,19 @@ impl Backend for DavBackend {
                 }
             }
         }
-        let items: Vec<ItemSummary> =
-            self.list(&folder).await?.into_iter().filter(|i| changed_names.contains(&i.resource_name)).collect();
+        let items: Vec<ItemSummary> = self
+            .list(&folder)
+            .await?
+            .into_iter()
+            .filter(|i| changed_names.contains(&i.resource_name))
+            .collect();
         let changed = self.metas(&acct, &folder, items, format).await?;
-        Ok(ChangeSet { changed, removed, seq: u64::try_from(page.new_seq).unwrap_or(0), truncated: page.more })
+        Ok(ChangeSet {
+            changed,
+            removed,
+            seq: u64::try_from(page.new_seq).unwrap_or(0),
+            truncated: page.more,
+        })
     }
 
     async fn put_resource(
@@ -316,14 +355,24 @@ impl Backend for DavBackend {
     ) -> BackendResult<PutOutcome> {
         let (acct, folder) = self.open(user, collection).await?;
         let res = acct
-            .write_item(&self.engine, folder.id, name, WriteOp::Put(body.to_owned()), precondition(&condition))
+            .write_item(
+                &self.engine,
+                folder.id,
+                name,
+                WriteOp::Put(body.to_owned()),
+                precondition(&condition),
+            )
             .await?;
         let fid = folder.id;
         let n = name.to_owned();
         let item = blocking(&self.engine.store, move |s| s.item_by_resource(fid, &n))
             .await?
             .ok_or(BackendError::Internal("written item missing".into()))?;
-        let format = if folder.folder_type == 9 || folder.folder_type == 14 { Format::VCard3 } else { Format::ICalendar };
+        let format = if folder.folder_type == 9 || folder.folder_type == 14 {
+            Format::VCard3
+        } else {
+            Format::ICalendar
+        };
         let stored = self.render(&acct, &folder, &item, format).await.ok();
         Ok(PutOutcome {
             etag: dav_etag(&item.etag, format),
@@ -332,10 +381,19 @@ impl Backend for DavBackend {
         })
     }
 
-    async fn delete_resource(&self, user: &str, collection: &str, name: &str, if_match: Option<&str>) -> BackendResult<()> {
+    async fn delete_resource(
+        &self,
+        user: &str,
+        collection: &str,
+        name: &str,
+        if_match: Option<&str>,
+    ) -> BackendResult<()> {
         let (acct, folder) = self.open(user, collection).await?;
-        let pre = if_match.map(|e| Precondition::IfMatch(store_etag(e))).unwrap_or_default();
-        acct.write_item(&self.engine, folder.id, name, WriteOp::Delete, pre).await?;
+        let pre = if_match
+            .map(|e| Precondition::IfMatch(store_etag(e)))
+            .unwrap_or_default();
+        acct.write_item(&self.engine, folder.id, name, WriteOp::Delete, pre)
+            .await?;
         Ok(())
     }
 
@@ -357,7 +415,16 @@ impl Backend for DavBackend {
         };
         let name = props.display_name.clone().unwrap_or_else(|| id.to_owned());
         let folder = acct.create_folder(&self.engine, id, &name, folder_type).await?;
-        let folder = self.apply_local(&acct, &folder, CollectionPatch { display_name: None, ..props }).await?;
+        let folder = self
+            .apply_local(
+                &acct,
+                &folder,
+                CollectionPatch {
+                    display_name: None,
+                    ..props
+                },
+            )
+            .await?;
         Ok(self.info(&acct, &folder))
     }
 
@@ -368,7 +435,16 @@ impl Backend for DavBackend {
             acct.rename_folder(&self.engine, &folder, name).await?;
             folder = self.folder(&acct, id).await?;
         }
-        let folder = self.apply_local(&acct, &folder, CollectionPatch { display_name: None, ..patch }).await?;
+        let folder = self
+            .apply_local(
+                &acct,
+                &folder,
+                CollectionPatch {
+                    display_name: None,
+                    ..patch
+                },
+            )
+            .await?;
         Ok(self.info(&acct, &folder))
     }
 
@@ -398,7 +474,12 @@ impl DavBackend {
         if p.color.is_none() && p.order.is_none() && p.description.is_none() {
             return Ok(folder.clone());
         }
-        let patch = FolderPatch { color: p.color, description: p.description, sort_order: p.order, ..Default::default() };
+        let patch = FolderPatch {
+            color: p.color,
+            description: p.description,
+            sort_order: p.order,
+            ..Default::default()
+        };
         let fid = folder.id;
         blocking(&self.engine.store, move |s| s.update_folder(fid, &patch)).await
     }

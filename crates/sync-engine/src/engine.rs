@@ -185,7 +185,9 @@ impl Engine {
         match acct.ensure_ready(self).await {
             Ok(()) => {}
             Err(EngineError::Locked(r)) => return Err(EngineError::Locked(r)),
-            Err(e) => tracing::warn!(user = %acct.user, error = %e, "account bootstrap failed; retried on next request"),
+            Err(e) => {
+                tracing::warn!(user = %acct.user, error = %e, "account bootstrap failed; retried on next request")
+            }
         }
         Ok(Some(acct.user.clone()))
     }
@@ -242,7 +244,11 @@ impl Engine {
 
     async fn partnership_for(&self, user: &str, installation: &str) -> Result<Partnership> {
         let u = user.to_owned();
-        if let Some(p) = blocking(&self.store, move |s| s.partnerships_for_user(&u)).await?.into_iter().next() {
+        if let Some(p) = blocking(&self.store, move |s| s.partnerships_for_user(&u))
+            .await?
+            .into_iter()
+            .next()
+        {
             return Ok(p);
         }
         let new = NewPartnership {
@@ -260,7 +266,9 @@ impl Engine {
         // take the identity from the credentials.
         let mut c = ClientConfig::new("", device_id, self.cfg.device_type.clone());
         c.version_pin = self.cfg.version_pin;
-        c.provisioning = Provisioning::Enabled { ack: self.cfg.policy_ack };
+        c.provisioning = Provisioning::Enabled {
+            ack: self.cfg.policy_ack,
+        };
         c.retry = self.cfg.retry.clone();
         c.tls.extra_roots_pem = self.cfg.extra_roots_pem.clone();
         c.timeouts.ping_margin = Duration::from_secs(30);
@@ -461,7 +469,11 @@ fn state_from_partnership(p: &Partnership) -> PartnershipState {
     let mut st = PartnershipState::new(p.upstream_url.clone());
     st.version = p.protocol_version.as_deref().and_then(|v| v.parse().ok());
     st.policy_key = p.policy_key.clone();
-    if let Some(extra) = p.policy_settings.as_deref().and_then(|j| serde_json::from_str::<StoredState>(j).ok()) {
+    if let Some(extra) = p
+        .policy_settings
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<StoredState>(j).ok())
+    {
         st.policy = extra.policy;
         st.commands = extra.commands;
         st.device_info_sent = extra.device_info_sent;

@@ -89,16 +89,22 @@ impl From<EngineError> for BackendError {
         match e {
             EngineError::NotFound(_) => BackendError::NotFound,
             EngineError::PreconditionFailed => BackendError::PreconditionFailed,
-            EngineError::Conflict(what) => BackendError::Conflict(format!("the server's version of {what} won; refetch")),
+            EngineError::Conflict(what) => {
+                BackendError::Conflict(format!("the server's version of {what} won; refetch"))
+            }
             EngineError::UidConflict(name) => BackendError::UidConflict { name },
             EngineError::UpstreamUnavailable { retry_after, .. } => BackendError::UpstreamUnavailable { retry_after },
-            EngineError::ShuttingDown => BackendError::UpstreamUnavailable { retry_after: Some(Duration::from_secs(5)) },
+            EngineError::ShuttingDown => BackendError::UpstreamUnavailable {
+                retry_after: Some(Duration::from_secs(5)),
+            },
             EngineError::Rejected { status, reason } => BackendError::Rejected {
                 reason: format!("Exchange refused the item (status {status}): {reason}"),
             },
             EngineError::NotRepresentable { reason } => BackendError::NotRepresentable { reason },
             EngineError::Locked(_) => BackendError::Locked,
-            EngineError::Unauthorized => BackendError::Rejected { reason: "Exchange refused the credentials".to_owned() },
+            EngineError::Unauthorized => BackendError::Rejected {
+                reason: "Exchange refused the credentials".to_owned(),
+            },
             EngineError::Store(store::StoreError::InvalidSyncToken { .. }) => BackendError::InvalidSyncToken,
             EngineError::Store(store::StoreError::PreconditionFailed { .. }) => BackendError::PreconditionFailed,
             EngineError::Store(store::StoreError::Locked(_)) => BackendError::Locked,

@@ -33,7 +33,11 @@ impl Account {
 
     /// Whether a Ping loop runs now.
     pub(crate) fn is_pinging(&self) -> bool {
-        self.ping.lock().unwrap_or_else(|p| p.into_inner()).as_ref().is_some_and(|h| !h.is_finished())
+        self.ping
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|h| !h.is_finished())
     }
 
     /// Stops the Ping loop.
@@ -81,7 +85,12 @@ impl Account {
             };
             let mut ping_folders: Vec<PingFolder> = folders
                 .iter()
-                .filter_map(|f| class_of(f.folder_type).map(|c| PingFolder { id: f.server_id.clone(), class: eas_class(c) }))
+                .filter_map(|f| {
+                    class_of(f.folder_type).map(|c| PingFolder {
+                        id: f.server_id.clone(),
+                        class: eas_class(c),
+                    })
+                })
                 .collect();
             if let Some(m) = max_folders {
                 ping_folders.truncate(m);
@@ -90,7 +99,10 @@ impl Account {
                 tokio::time::sleep(Duration::from_secs(u64::from(heartbeat))).await;
                 continue;
             }
-            let req = PingRequest { heartbeat_interval: Some(heartbeat), folders: ping_folders };
+            let req = PingRequest {
+                heartbeat_interval: Some(heartbeat),
+                folders: ping_folders,
+            };
             let idle_wait = Duration::from_millis(u64::try_from(idle_left).unwrap_or(0));
             let result = tokio::select! {
                 r = self.call(&eng, self.client.ping(&req)) => r,
@@ -132,7 +144,9 @@ impl Account {
                                 tracing::warn!(user = %self.user, error = %e, "hierarchy sync after ping failed");
                             }
                             // New folders need their initial sync.
-                            let _ = self.sync_all_folders(&eng, Some(Duration::from_secs(3600 * 24 * 365))).await;
+                            let _ = self
+                                .sync_all_folders(&eng, Some(Duration::from_secs(3600 * 24 * 365)))
+                                .await;
                         }
                         _ => {
                             failures += 1;
@@ -145,7 +159,9 @@ impl Account {
                 Err(e) => {
                     failures += 1;
                     let wait = match &e {
-                        EngineError::UpstreamUnavailable { retry_after: Some(d), .. } => *d,
+                        EngineError::UpstreamUnavailable {
+                            retry_after: Some(d), ..
+                        } => *d,
                         _ => backoff(failures),
                     };
                     tracing::warn!(user = %self.user, error = %e, wait_ms = wait.as_millis() as u64, "ping failed");

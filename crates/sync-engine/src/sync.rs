@@ -76,14 +76,21 @@ impl Account {
                 col.window_size = Some(eng.cfg.window_size.clamp(1, 512));
                 col.options = vec![sync_options(class, eng.cfg.conflict)];
             }
-            let req = SyncRequest { collections: vec![col], ..Default::default() };
+            let req = SyncRequest {
+                collections: vec![col],
+                ..Default::default()
+            };
             let Some(resp) = self.call(eng, self.client.sync(&req)).await? else {
                 // Empty answer: nothing changed; record the successful sync.
-                self.finish_page(eng, &folder, SyncPage {
-                    expected_sync_key: Some(key.clone()),
-                    new_sync_key: Some(key),
-                    ..Default::default()
-                })
+                self.finish_page(
+                    eng,
+                    &folder,
+                    SyncPage {
+                        expected_sync_key: Some(key.clone()),
+                        new_sync_key: Some(key),
+                        ..Default::default()
+                    },
+                )
                 .await?;
                 return Ok(());
             };
@@ -97,7 +104,10 @@ impl Account {
                 .ok_or_else(|| EngineError::Upstream("Sync response without the collection".into()))?;
             match col.status {
                 SyncStatus::Success => {
-                    let new_key = col.sync_key.clone().ok_or_else(|| EngineError::Upstream("Sync without SyncKey".into()))?;
+                    let new_key = col
+                        .sync_key
+                        .clone()
+                        .ok_or_else(|| EngineError::Upstream("Sync without SyncKey".into()))?;
                     let changes = server_changes(col.commands, class);
                     let page = SyncPage {
                         expected_sync_key: Some(key.clone()),
@@ -172,7 +182,10 @@ pub(crate) fn prerender(
 ) -> store::Result<()> {
     for c in changes.iter_mut() {
         if let ItemChange::Upsert(u) = c {
-            let residue = s.item_by_server_id(folder, &u.server_id)?.map(|i| i.residue).unwrap_or_default();
+            let residue = s
+                .item_by_server_id(folder, &u.server_id)?
+                .map(|i| i.residue)
+                .unwrap_or_default();
             match crate::dav_backend::render_payload(&u.payload, &residue, class, version, mapping::VcardVersion::V3) {
                 Ok(text) => u.rendered = Some(text.into_bytes()),
                 Err(e) => tracing::warn!(server_id = %u.server_id, error = %e, "cannot render upstream item"),
@@ -197,7 +210,10 @@ pub(crate) fn sync_options(class: mapping::ItemClass, conflict: ConflictPolicy) 
 
 pub(crate) fn status_error(cmd: &str, st: SyncStatus) -> EngineError {
     match st.code() {
-        110 | 111 | 114 | 133 => EngineError::UpstreamUnavailable { retry_after: None, reason: format!("{cmd} status {}", st.code()) },
+        110 | 111 | 114 | 133 => EngineError::UpstreamUnavailable {
+            retry_after: None,
+            reason: format!("{cmd} status {}", st.code()),
+        },
         c => EngineError::Upstream(format!("{cmd} status {c}")),
     }
 }
@@ -207,7 +223,14 @@ pub(crate) fn server_changes(commands: Vec<ServerCommand>, class: mapping::ItemC
     commands
         .into_iter()
         .filter_map(|c| match c {
-            ServerCommand::Add { server_id, application_data } | ServerCommand::Change { server_id, application_data } => {
+            ServerCommand::Add {
+                server_id,
+                application_data,
+            }
+            | ServerCommand::Change {
+                server_id,
+                application_data,
+            } => {
                 let uid = match class {
                     mapping::ItemClass::Calendar => application_data.child_text(calendar::UID).map(str::to_owned),
                     _ => None,
@@ -237,7 +260,13 @@ pub(crate) fn resource_name(uid: Option<&str>, server_id: &str, class: mapping::
     let base = uid.filter(|u| !u.trim().is_empty()).unwrap_or(server_id);
     let clean: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let clean = clean.trim_matches('.').to_owned();
     if clean.is_empty() || clean.len() > 80 {

@@ -56,7 +56,10 @@ struct OutboxRecord {
 }
 
 enum Sent {
-    Committed { etag: Option<String>, server_id: Option<String> },
+    Committed {
+        etag: Option<String>,
+        server_id: Option<String>,
+    },
     /// The key was invalid or the hierarchy changed: the write was not applied; try again.
     Retry,
 }
@@ -120,7 +123,10 @@ impl Account {
             let (command, record) = match (&mapped, &existing) {
                 (None, None) => return Err(EngineError::NotFound(name.to_owned())),
                 (None, Some(item)) => (
-                    ClientCommand::Delete { server_id: item.server_id.clone(), instance_id: None },
+                    ClientCommand::Delete {
+                        server_id: item.server_id.clone(),
+                        instance_id: None,
+                    },
                     OutboxRecord::new("delete", name, None, None, None, None, Some(item.server_id.clone())),
                 ),
                 (Some(m), existing) => {
@@ -137,7 +143,10 @@ impl Account {
                         None => {
                             let client_id = uuid::Uuid::new_v4().simple().to_string();
                             (
-                                ClientCommand::Add { client_id: client_id.clone(), application_data: m.application_data.clone() },
+                                ClientCommand::Add {
+                                    client_id: client_id.clone(),
+                                    application_data: m.application_data.clone(),
+                                },
                                 OutboxRecord::new("put", name, payload, residue, m.uid.clone(), Some(client_id), None),
                             )
                         }
@@ -147,17 +156,28 @@ impl Account {
                                 instance_id: None,
                                 application_data: m.application_data.clone(),
                             },
-                            OutboxRecord::new("put", name, payload, residue, m.uid.clone(), None, Some(item.server_id.clone())),
+                            OutboxRecord::new(
+                                "put",
+                                name,
+                                payload,
+                                residue,
+                                m.uid.clone(),
+                                None,
+                                Some(item.server_id.clone()),
+                            ),
                         ),
                     }
                 }
             };
-            let entry = self.enqueue(eng, &folder, class, version, vec![command], record, true).await?;
+            let entry = self
+                .enqueue(eng, &folder, class, version, vec![command], record, true)
+                .await?;
             match self.send_entry(eng, &folder, entry).await? {
                 Sent::Retry => continue,
                 Sent::Committed { mut etag, server_id } => {
                     if let (Some(m), Some(sid)) = (&mapped, &server_id) {
-                        self.send_occurrence_edits(eng, folder_id, class, version, name, sid, &m.occurrence_edits).await?;
+                        self.send_occurrence_edits(eng, folder_id, class, version, name, sid, &m.occurrence_edits)
+                            .await?;
                         // Store Exchange's own version (it adds UID, DtStamp, organizer…), so a later
                         // resync finds the same bytes and keeps the ETag.
                         match self.refresh_item(eng, &folder, sid, m.uid.clone()).await {
@@ -166,17 +186,32 @@ impl Account {
                             Err(e) => tracing::warn!(user = %self.user, error = %e, "fetching the written item failed"),
                         }
                     }
-                    return Ok(WriteResult { etag, server_id, created: existing.is_none() && mapped.is_some() });
+                    return Ok(WriteResult {
+                        etag,
+                        server_id,
+                        created: existing.is_none() && mapped.is_some(),
+                    });
                 }
             }
         }
-        Err(EngineError::UpstreamUnavailable { retry_after: None, reason: "sync state kept changing".into() })
+        Err(EngineError::UpstreamUnavailable {
+            retry_after: None,
+            reason: "sync state kept changing".into(),
+        })
     }
 
     /// Fetches the server's version of an item (ItemOperations, no sync key involved) and stores
     /// it, keeping the residue; returns the new ETag.
-    async fn refresh_item(&self, eng: &Engine, folder: &Folder, server_id: &str, uid: Option<String>) -> Result<Option<String>> {
-        let req = ItemOperationsRequest { fetches: vec![FetchRequest::item(folder.server_id.as_str(), server_id)] };
+    async fn refresh_item(
+        &self,
+        eng: &Engine,
+        folder: &Folder,
+        server_id: &str,
+        uid: Option<String>,
+    ) -> Result<Option<String>> {
+        let req = ItemOperationsRequest {
+            fetches: vec![FetchRequest::item(folder.server_id.as_str(), server_id)],
+        };
         let resp = self.call(eng, self.client.item_operations_fetch(&req)).await?;
         let Some(props) = resp
             .fetches
@@ -197,7 +232,10 @@ impl Account {
             uid,
             rendered: None,
         });
-        let page = SyncPage { changes: vec![change], ..Default::default() };
+        let page = SyncPage {
+            changes: vec![change],
+            ..Default::default()
+        };
         let fid = folder.id;
         let out = blocking(&eng.store, move |s| s.apply_sync_page(fid, &page)).await?;
         Ok(out.applied.first().and_then(|a| a.etag.clone()))
@@ -224,13 +262,16 @@ impl Account {
                     instance_id: Some(edit.instance_id.clone()),
                     application_data: app.clone(),
                 },
-                mapping::OccurrenceEditKind::Delete => {
-                    ClientCommand::Delete { server_id: server_id.to_owned(), instance_id: Some(edit.instance_id.clone()) }
-                }
+                mapping::OccurrenceEditKind::Delete => ClientCommand::Delete {
+                    server_id: server_id.to_owned(),
+                    instance_id: Some(edit.instance_id.clone()),
+                },
             };
             let record = OutboxRecord::new("instance", name, None, None, None, None, Some(server_id.to_owned()));
             // EAS-4-TbSync: no Options on per-instance commands (an explicit Conflict conflicts with itself).
-            let entry = self.enqueue(eng, &folder, class, version, vec![command], record, false).await?;
+            let entry = self
+                .enqueue(eng, &folder, class, version, vec![command], record, false)
+                .await?;
             if let Sent::Retry = self.send_entry(eng, &folder, entry).await? {
                 return Err(EngineError::UpstreamUnavailable {
                     retry_after: None,
@@ -258,7 +299,10 @@ impl Account {
             col.options = vec![sync_options(class, eng.cfg.conflict)];
         }
         col.commands = commands;
-        let req = SyncRequest { collections: vec![col], ..Default::default() };
+        let req = SyncRequest {
+            collections: vec![col],
+            ..Default::default()
+        };
         record.version = version.as_str().to_owned();
         record.request = b64(&req.encode(version));
         let bytes = serde_json::to_vec(&record).map_err(|e| EngineError::Internal(e.to_string()))?;
@@ -278,8 +322,10 @@ impl Account {
     async fn send_entry(&self, eng: &Engine, folder: &Folder, entry: OutboxEntry) -> Result<Sent> {
         let record: OutboxRecord =
             serde_json::from_slice(&entry.request).map_err(|e| EngineError::Internal(format!("outbox record: {e}")))?;
-        let version: ProtocolVersion =
-            record.version.parse().map_err(|_| EngineError::Internal("outbox record version".into()))?;
+        let version: ProtocolVersion = record
+            .version
+            .parse()
+            .map_err(|_| EngineError::Internal("outbox record version".into()))?;
         let request = wbxml::decode(&unb64(&record.request)?).map_err(|e| EngineError::Internal(e.to_string()))?;
         let id = entry.id;
         blocking(&eng.store, move |s| s.outbox_mark_sent(id)).await?;
@@ -301,7 +347,11 @@ impl Account {
             return Err(status_error("Sync", st));
         }
         let class = class_of(folder.folder_type).ok_or_else(|| EngineError::NotFound("folder".into()))?;
-        let Some(col) = resp.collections.into_iter().find(|c| c.collection_id == folder.server_id) else {
+        let Some(col) = resp
+            .collections
+            .into_iter()
+            .find(|c| c.collection_id == folder.server_id)
+        else {
             fail("no collection in answer".into()).await;
             return Err(EngineError::Upstream("Sync response without the collection".into()));
         };
@@ -324,14 +374,19 @@ impl Account {
                 return Err(status_error("Sync", other));
             }
         }
-        let new_key = col.sync_key.clone().ok_or_else(|| EngineError::Upstream("Sync without SyncKey".into()))?;
+        let new_key = col
+            .sync_key
+            .clone()
+            .ok_or_else(|| EngineError::Upstream("Sync without SyncKey".into()))?;
         let (item_status, new_server_id) = item_outcome(&col.responses, &record);
         let mut changes = server_changes(col.commands, class);
         let server_id = new_server_id.or(record.server_id.clone());
         let mut outcome_err = None;
         match (item_status.code(), record.op.as_str()) {
             (1, "put") => {
-                let sid = server_id.clone().ok_or_else(|| EngineError::Upstream("Add answered without ServerId".into()))?;
+                let sid = server_id
+                    .clone()
+                    .ok_or_else(|| EngineError::Upstream("Add answered without ServerId".into()))?;
                 changes.push(ItemChange::Put(LocalWrite {
                     resource_name: record.resource_name.clone(),
                     server_id: sid,
@@ -355,7 +410,10 @@ impl Account {
                 outcome_err = Some(EngineError::Conflict(record.resource_name.clone()));
             }
             (c, _) => {
-                outcome_err = Some(EngineError::Rejected { status: c, reason: item_reason(c).to_owned() });
+                outcome_err = Some(EngineError::Rejected {
+                    status: c,
+                    reason: item_reason(c).to_owned(),
+                });
             }
         }
         let page = SyncPage {
@@ -407,9 +465,9 @@ impl Account {
             tracing::info!(user = %self.user, entry = %id, attempts = entry.attempts, "re-sending pending upstream write");
             match self.send_entry(eng, &current, entry).await {
                 Ok(_) => {}
-                Err(e @ (EngineError::UpstreamUnavailable { .. } | EngineError::Locked(_) | EngineError::Unauthorized)) => {
-                    return Err(e)
-                }
+                Err(
+                    e @ (EngineError::UpstreamUnavailable { .. } | EngineError::Locked(_) | EngineError::Unauthorized),
+                ) => return Err(e),
                 Err(e) => tracing::warn!(user = %self.user, entry = %id, error = %e, "replayed write not applied"),
             }
         }
@@ -475,7 +533,11 @@ impl OutboxRecord {
 fn item_outcome(responses: &[SyncItemResponse], record: &OutboxRecord) -> (SyncStatus, Option<String>) {
     for r in responses {
         match r {
-            SyncItemResponse::Add { client_id, server_id, status } if Some(client_id) == record.client_id.as_ref() => {
+            SyncItemResponse::Add {
+                client_id,
+                server_id,
+                status,
+            } if Some(client_id) == record.client_id.as_ref() => {
                 return (*status, server_id.clone());
             }
             SyncItemResponse::Change { server_id, status, .. } | SyncItemResponse::Delete { server_id, status, .. }
@@ -505,9 +567,11 @@ fn item_reason(code: u32) -> &'static str {
 
 fn map_error(e: mapping::MapError) -> EngineError {
     match e {
-        mapping::MapError::NotRepresentable { what, reason } => {
-            EngineError::NotRepresentable { reason: format!("{what}: {reason}") }
-        }
-        other => EngineError::NotRepresentable { reason: other.to_string() },
+        mapping::MapError::NotRepresentable { what, reason } => EngineError::NotRepresentable {
+            reason: format!("{what}: {reason}"),
+        },
+        other => EngineError::NotRepresentable {
+            reason: other.to_string(),
+        },
     }
 }

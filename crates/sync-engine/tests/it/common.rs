@@ -52,7 +52,12 @@ pub async fn env(tweak_sim: impl FnOnce(&mut Config), tweak: impl FnOnce(&mut En
     tweak(&mut cfg);
     let engine = Engine::new(store.clone(), cfg);
     let backend = engine.dav_backend();
-    Env { sim, store, engine, backend }
+    Env {
+        sim,
+        store,
+        engine,
+        backend,
+    }
 }
 
 impl Env {
@@ -111,7 +116,10 @@ pub async fn sim_folder(sim: &SimHandle, user: &str, folder_type: u64) -> String
 
 /// Seeds `n` items into a simulator folder through the control API (16 in flight).
 pub async fn seed(sim: &SimHandle, user: &str, folder: &str, n: usize, make: fn(usize) -> Value) {
-    let base = format!("{}/users/{user}/folders/{folder}/items", sim.control_url().expect("control"));
+    let base = format!(
+        "{}/users/{user}/folders/{folder}/items",
+        sim.control_url().expect("control")
+    );
     let http = reqwest::Client::new();
     let sem = Arc::new(tokio::sync::Semaphore::new(16));
     let mut set = tokio::task::JoinSet::new();
@@ -119,7 +127,12 @@ pub async fn seed(sim: &SimHandle, user: &str, folder: &str, n: usize, make: fn(
         let permit = sem.clone().acquire_owned().await.expect("semaphore");
         let (http, url, body) = (http.clone(), base.clone(), make(i));
         set.spawn(async move {
-            let r = http.post(url).json(&json!({"data": body})).send().await.expect("seed request");
+            let r = http
+                .post(url)
+                .json(&json!({"data": body}))
+                .send()
+                .await
+                .expect("seed request");
             assert!(r.status().is_success(), "seed: {}", r.status());
             drop(permit);
         });
@@ -151,7 +164,12 @@ fn key_of(class: &str, data: &Value) -> String {
 /// no losses), same key field per item.
 pub async fn assert_mirror_matches(sim: &SimHandle, store: &dyn Store, user: &str) {
     let folders = control(sim, reqwest::Method::GET, &format!("/users/{user}/folders"), None).await;
-    let p = store.partnerships_for_user(user).expect("store").into_iter().next().expect("partnership");
+    let p = store
+        .partnerships_for_user(user)
+        .expect("store")
+        .into_iter()
+        .next()
+        .expect("partnership");
     let mirrored = store.list_folders(p.id).expect("folders");
     let mut expected_folders = 0;
     for f in folders.as_array().expect("folders array") {
@@ -162,13 +180,27 @@ pub async fn assert_mirror_matches(sim: &SimHandle, store: &dyn Store, user: &st
         expected_folders += 1;
         let id = f["id"].as_str().expect("id");
         let class = f["class"].as_str().unwrap_or("");
-        let mf = mirrored.iter().find(|m| m.server_id == id).unwrap_or_else(|| panic!("folder {id} not mirrored"));
-        let items = control(sim, reqwest::Method::GET, &format!("/users/{user}/folders/{id}/items"), None).await;
+        let mf = mirrored
+            .iter()
+            .find(|m| m.server_id == id)
+            .unwrap_or_else(|| panic!("folder {id} not mirrored"));
+        let items = control(
+            sim,
+            reqwest::Method::GET,
+            &format!("/users/{user}/folders/{id}/items"),
+            None,
+        )
+        .await;
         let mut want: Vec<(String, String)> = items
             .as_array()
             .expect("items")
             .iter()
-            .map(|i| (i["server_id"].as_str().unwrap_or("").to_owned(), key_of(class, &i["data"])))
+            .map(|i| {
+                (
+                    i["server_id"].as_str().unwrap_or("").to_owned(),
+                    key_of(class, &i["data"]),
+                )
+            })
             .collect();
         want.sort();
         let summaries = store.list_items(mf.id).expect("items");

@@ -36,7 +36,6 @@ fn writer_path() -> PathBuf {
 /// Per name: the last acknowledged state (`put`/`upd`/`del`).
 type Acks = Arc<Mutex<BTreeMap<String, String>>>;
 
-
 fn run_writer(url: &str, db: &str, first: usize, count: usize, kill_after: Option<Duration>, acks: &Acks) -> bool {
     let mut child = Command::new(writer_path())
         .args([url, db, USER, PASS, &first.to_string(), &count.to_string()])
@@ -60,12 +59,9 @@ fn run_writer(url: &str, db: &str, first: usize, count: usize, kill_after: Optio
         }
         recovered
     });
-    match kill_after {
-        Some(d) => {
-            std::thread::sleep(d);
-            let _ = child.kill(); // SIGKILL
-        }
-        None => {}
+    if let Some(d) = kill_after {
+        std::thread::sleep(d);
+        let _ = child.kill(); // SIGKILL
     }
     let status = child.wait().expect("wait writer");
     let recovered = reader.join().expect("reader");
@@ -74,7 +70,10 @@ fn run_writer(url: &str, db: &str, first: usize, count: usize, kill_after: Optio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_writes_loses_and_duplicates_nothing() {
-    let kills: usize = std::env::var("EASDAV_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let kills: usize = std::env::var("EASDAV_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let sim = start_sim(|_| {}).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("mirror.db").to_string_lossy().into_owned();
@@ -89,7 +88,9 @@ async fn kill_9_during_writes_loses_and_duplicates_nothing() {
         let t = std::time::Instant::now();
         // A long stream, so the kill always lands while the writer is running; each round uses
         // fresh names, and the next process replays whatever the killed one left pending.
-        tokio::task::spawn_blocking(move || run_writer(&u, &d, first, 100_000, Some(delay), &a)).await.expect("writer round");
+        tokio::task::spawn_blocking(move || run_writer(&u, &d, first, 100_000, Some(delay), &a))
+            .await
+            .expect("writer round");
         if round < 3 {
             eprintln!("round {round}: {:?}", t.elapsed());
         }
@@ -97,7 +98,9 @@ async fn kill_9_during_writes_loses_and_duplicates_nothing() {
     }
     // Recover: replay the outbox and sync.
     let (u, d, a) = (url.clone(), db.clone(), acks.clone());
-    let ok = tokio::task::spawn_blocking(move || run_writer(&u, &d, 0, 0, None, &a)).await.expect("recovery");
+    let ok = tokio::task::spawn_blocking(move || run_writer(&u, &d, 0, 0, None, &a))
+        .await
+        .expect("recovery");
     assert!(ok, "recovery run succeeded");
 
     let store = store::SqliteStore::open(&db, store::SqliteConfig::default()).expect("reopen store");
@@ -146,8 +149,16 @@ async fn kill_9_during_writes_loses_and_duplicates_nothing() {
                 if e.attempts > 1 {
                     resent += 1;
                 }
-                assert_ne!(e.state, store::OutboxState::Pending, "entry {id} still pending after recovery");
-                assert_ne!(e.state, store::OutboxState::Sent, "entry {id} still unacknowledged after recovery");
+                assert_ne!(
+                    e.state,
+                    store::OutboxState::Pending,
+                    "entry {id} still pending after recovery"
+                );
+                assert_ne!(
+                    e.state,
+                    store::OutboxState::Sent,
+                    "entry {id} still unacknowledged after recovery"
+                );
             }
             None => misses += 1,
         }
@@ -162,6 +173,10 @@ async fn kill_9_during_writes_loses_and_duplicates_nothing() {
         checked.len(),
         count.len()
     );
-    assert!(checked.len() > kills / 4, "the writer made progress between kills ({} acks)", checked.len());
+    assert!(
+        checked.len() > kills / 4,
+        "the writer made progress between kills ({} acks)",
+        checked.len()
+    );
     sim.shutdown().await;
 }

@@ -16,7 +16,14 @@ async fn under_fault(rule: Value, name: &str) {
     env.login().await;
     let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
     let cal = cals[0].id.clone();
-    assert_eq!(env.backend.list_resources(USER, &cal, Format::ICalendar).await.unwrap().len(), 20);
+    assert_eq!(
+        env.backend
+            .list_resources(USER, &cal, Format::ICalendar)
+            .await
+            .unwrap()
+            .len(),
+        20
+    );
 
     env.control(Method::POST, "/faults", Some(rule)).await;
     let mut acked = Vec::new();
@@ -24,7 +31,13 @@ async fn under_fault(rule: Value, name: &str) {
         env.add_event(&sim_cal, &format!("{name} server {i}")).await;
         let res = env
             .backend
-            .put_resource(USER, &cal, &format!("{name}-{i}.ics"), &ics(&format!("{name}-{i}"), &format!("{name} client {i}")), WriteCondition::None)
+            .put_resource(
+                USER,
+                &cal,
+                &format!("{name}-{i}.ics"),
+                &ics(&format!("{name}-{i}"), &format!("{name} client {i}")),
+                WriteCondition::None,
+            )
             .await;
         match res {
             Ok(_) => acked.push(i),
@@ -37,7 +50,13 @@ async fn under_fault(rule: Value, name: &str) {
     for i in 0..4 {
         if !acked.contains(&i) {
             env.backend
-                .put_resource(USER, &cal, &format!("{name}-{i}.ics"), &ics(&format!("{name}-{i}"), &format!("{name} client {i}")), WriteCondition::None)
+                .put_resource(
+                    USER,
+                    &cal,
+                    &format!("{name}-{i}.ics"),
+                    &ics(&format!("{name}-{i}"), &format!("{name} client {i}")),
+                    WriteCondition::None,
+                )
                 .await
                 .unwrap_or_else(|e| panic!("{name}: retry of write {i} failed: {e:?}"));
         }
@@ -45,13 +64,25 @@ async fn under_fault(rule: Value, name: &str) {
     env.engine.sync_all(USER).await.unwrap();
     env.check_mirror().await;
     // Every client write exists exactly once upstream.
-    let items = env.control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None).await;
+    let items = env
+        .control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None)
+        .await;
     for i in 0..4 {
         let subject = format!("{name} client {i}");
-        let n = items.as_array().unwrap().iter().filter(|it| it["data"]["Calendar:Subject"] == subject.as_str()).count();
+        let n = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|it| it["data"]["Calendar:Subject"] == subject.as_str())
+            .count();
         assert_eq!(n, 1, "{name}: {subject} present exactly once");
         let s2 = format!("{name} server {i}");
-        let n = items.as_array().unwrap().iter().filter(|it| it["data"]["Calendar:Subject"] == s2.as_str()).count();
+        let n = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|it| it["data"]["Calendar:Subject"] == s2.as_str())
+            .count();
         assert_eq!(n, 1, "{name}: {s2} present exactly once");
     }
     env.engine.shutdown().await;
@@ -59,50 +90,90 @@ async fn under_fault(rule: Value, name: &str) {
 
 #[tokio::test]
 async fn fault_503_retry_after() {
-    under_fault(json!({"action": {"kind": "unavailable", "retry_after": 1}, "command": "Sync", "times": 2}), "f503").await;
+    under_fault(
+        json!({"action": {"kind": "unavailable", "retry_after": 1}, "command": "Sync", "times": 2}),
+        "f503",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_500() {
-    under_fault(json!({"action": {"kind": "server_error"}, "command": "Sync", "times": 3}), "f500").await;
+    under_fault(
+        json!({"action": {"kind": "server_error"}, "command": "Sync", "times": 3}),
+        "f500",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_reset_mid_response() {
-    under_fault(json!({"action": {"kind": "reset"}, "command": "Sync", "times": 3}), "freset").await;
+    under_fault(
+        json!({"action": {"kind": "reset"}, "command": "Sync", "times": 3}),
+        "freset",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_latency() {
-    under_fault(json!({"action": {"kind": "latency", "ms": 300}, "command": "Sync", "times": 4}), "flat").await;
+    under_fault(
+        json!({"action": {"kind": "latency", "ms": 300}, "command": "Sync", "times": 4}),
+        "flat",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_sync_status_3() {
-    under_fault(json!({"action": {"kind": "status", "status": 3}, "command": "Sync", "times": 2}), "fs3").await;
+    under_fault(
+        json!({"action": {"kind": "status", "status": 3}, "command": "Sync", "times": 2}),
+        "fs3",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_sync_status_12() {
-    under_fault(json!({"action": {"kind": "status", "status": 12}, "command": "Sync", "times": 2}), "fs12").await;
+    under_fault(
+        json!({"action": {"kind": "status", "status": 12}, "command": "Sync", "times": 2}),
+        "fs12",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_sync_status_110() {
-    under_fault(json!({"action": {"kind": "status", "status": 110}, "command": "Sync", "times": 2}), "fs110").await;
+    under_fault(
+        json!({"action": {"kind": "status", "status": 110}, "command": "Sync", "times": 2}),
+        "fs110",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_throttling() {
-    under_fault(json!({"action": {"kind": "throttle", "per_minute": 3, "status": null}, "command": "Sync", "times": 2}), "fthr").await;
+    under_fault(
+        json!({"action": {"kind": "throttle", "per_minute": 3, "status": null}, "command": "Sync", "times": 2}),
+        "fthr",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_reprovision_142_mid_session() {
-    under_fault(json!({"action": {"kind": "status", "status": 142}, "command": "Sync", "times": 1}), "f142").await;
+    under_fault(
+        json!({"action": {"kind": "status", "status": 142}, "command": "Sync", "times": 1}),
+        "f142",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn fault_every_nth_sync_reset() {
-    under_fault(json!({"action": {"kind": "reset"}, "command": "Sync", "nth": 2}), "fnth").await;
+    under_fault(
+        json!({"action": {"kind": "reset"}, "command": "Sync", "nth": 2}),
+        "fnth",
+    )
+    .await;
 }

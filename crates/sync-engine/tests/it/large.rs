@@ -20,15 +20,30 @@ async fn initial_mirror_of_10000_events_and_2000_contacts() {
     env.engine.sync_all(USER).await.unwrap();
     env.check_mirror().await;
     let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
-    let listed = env.backend.list_resources(USER, &cals[0].id, Format::ICalendar).await.unwrap();
+    let listed = env
+        .backend
+        .list_resources(USER, &cals[0].id, Format::ICalendar)
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 10_000);
     let mut names: Vec<&str> = listed.iter().map(|m| m.name.as_str()).collect();
     names.dedup();
     assert_eq!(names.len(), 10_000, "unique resource names");
     let books = env.backend.list_collections(USER, Home::AddressBooks).await.unwrap();
-    assert_eq!(env.backend.list_resources(USER, &books[0].id, Format::VCard3).await.unwrap().len(), 2_000);
+    assert_eq!(
+        env.backend
+            .list_resources(USER, &books[0].id, Format::VCard3)
+            .await
+            .unwrap()
+            .len(),
+        2_000
+    );
     // 12,000 items at WindowSize 512: 20 + 4 pages plus the key-0 requests, not thousands.
-    assert!(env.engine.upstream_requests() < 60, "round trips: {}", env.engine.upstream_requests());
+    assert!(
+        env.engine.upstream_requests() < 60,
+        "round trips: {}",
+        env.engine.upstream_requests()
+    );
     env.engine.shutdown().await;
 }
 
@@ -41,10 +56,20 @@ async fn sync_count(env: &Env) -> u64 {
 async fn stale_reads_sync_once_for_all_concurrent_readers() {
     let env = env(|_| {}, |c| c.staleness = Duration::from_millis(1500)).await;
     // No push in this test: every Ping fails, so only the staleness bound brings changes.
-    env.control(Method::POST, "/faults", Some(json!({"action": {"kind": "status", "status": 8}, "command": "Ping"}))).await;
+    env.control(
+        Method::POST,
+        "/faults",
+        Some(json!({"action": {"kind": "status", "status": 8}, "command": "Ping"})),
+    )
+    .await;
     env.login().await;
     let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
-    let cal = cals.iter().find(|c| c.kind == CollectionKind::Calendar).unwrap().id.clone();
+    let cal = cals
+        .iter()
+        .find(|c| c.kind == CollectionKind::Calendar)
+        .unwrap()
+        .id
+        .clone();
     env.backend.list_resources(USER, &cal, Format::ICalendar).await.unwrap();
     // Let the background catch-up of the other folders finish.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -62,7 +87,11 @@ async fn stale_reads_sync_once_for_all_concurrent_readers() {
     for r in results {
         assert_eq!(r.unwrap().len(), 1, "every reader sees the change");
     }
-    assert_eq!(sync_count(&env).await - before, 1, "six concurrent stale reads share one Sync");
+    assert_eq!(
+        sync_count(&env).await - before,
+        1,
+        "six concurrent stale reads share one Sync"
+    );
     env.engine.shutdown().await;
 }
 
@@ -105,13 +134,26 @@ async fn idle_users_stop_pinging_and_resume_on_request() {
         let engine = e.engine.clone();
         async move { engine.accounts().await.unwrap()[0].pinging }
     };
-    assert!(wait_until(Duration::from_secs(5), || pinging(&env)).await, "pinging while active");
-    assert!(wait_until(Duration::from_secs(5), || async { !pinging(&env).await }).await, "stops when idle");
+    assert!(
+        wait_until(Duration::from_secs(5), || pinging(&env)).await,
+        "pinging while active"
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || async { !pinging(&env).await }).await,
+        "stops when idle"
+    );
     // Changes made while idle are there on the next request.
     let sim_cal = env.sim_folder(8).await;
     env.add_event(&sim_cal, "While idle").await;
-    let listed = env.backend.list_resources(USER, &cals[0].id, Format::ICalendar).await.unwrap();
+    let listed = env
+        .backend
+        .list_resources(USER, &cals[0].id, Format::ICalendar)
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(wait_until(Duration::from_secs(5), || pinging(&env)).await, "pinging again after a request");
+    assert!(
+        wait_until(Duration::from_secs(5), || pinging(&env)).await,
+        "pinging again after a request"
+    );
     env.engine.shutdown().await;
 }
