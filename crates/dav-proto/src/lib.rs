@@ -9,7 +9,8 @@
 //! Central types: [`xml::Element`] (a small namespace-resolved DOM built with quick-xml, with
 //! no entity expansion and depth/element limits), [`names::QName`] and [`names::Prop`] (property
 //! names), [`request`] (typed requests), [`filter`] (query filters), [`response::MultiStatus`]
-//! (response builder) and [`ical`] (the calcard adapter for validation and time ranges).
+//! (response builder), [`ical`] (the calcard adapter: validation, recurrence expansion, partial
+//! retrieval) and [`eval`] (filter evaluation over instances).
 //!
 //! # Example
 //!
