@@ -95,6 +95,19 @@ loc = r.headers.get("Location", "")
 check(urlparse(loc).netloc == urlparse(base).netloc, f"redirect {loc} keeps the client's host and port")
 if prefix:
     under_prefix(urljoin(base + "/", loc), "well-known redirect")
+r = requests.request("PROPFIND", base + "/.well-known/carddav", auth=auth, allow_redirects=False, timeout=10)
+check(r.status_code in (301, 302, 307, 308), f"well-known carddav answers a redirect ({r.status_code})")
+loc2 = urljoin(base + "/", r.headers.get("Location", ""))
+check(urlparse(loc2).netloc == urlparse(base).netloc, f"carddav redirect {loc2} keeps the client's host and port")
+if prefix:
+    under_prefix(loc2, "well-known carddav redirect")
+r = requests.request("PROPFIND", loc2, auth=auth, timeout=10, headers={"Depth": "0"},
+                     data='<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>')
+cup = ET.fromstring(r.content).find(f".//{D}current-user-principal/{D}href") if r.status_code == 207 else None
+check(cup is not None and cup.text.rstrip("/").endswith(f"/principals/{user}"),
+      f"PROPFIND at the redirect target names the current-user-principal ({r.status_code})")
+if prefix:
+    under_prefix(cup.text, "current-user-principal")
 client = caldav.DAVClient(url=base + "/.well-known/caldav", username=user, password=password)
 principal = client.principal()
 check(str(principal.url).endswith(f"/principals/{user}/"), f"principal discovered at {principal.url}")
