@@ -266,6 +266,17 @@ pub enum AutodiscoverError {
     },
 }
 
+impl AutodiscoverError {
+    /// The failed requests behind [`NotFound`](Self::NotFound) and
+    /// [`TooManyRequests`](Self::TooManyRequests) (empty for the other variants).
+    pub fn attempts(&self) -> &[Attempt] {
+        match self {
+            AutodiscoverError::NotFound { attempts } | AutodiscoverError::TooManyRequests { attempts, .. } => attempts,
+            _ => &[],
+        }
+    }
+}
+
 fn attempts_suffix(attempts: &[Attempt]) -> String {
     let parts: Vec<String> = attempts.iter().map(|a| format!("{}: {}", a.url, a.failure)).collect();
     if parts.is_empty() {
@@ -557,9 +568,17 @@ async fn read_body(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>,
     Ok(body)
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
+/// The causes of a reqwest error (its own message only repeats the URL, which the attempt names).
+fn error_chain(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    if e.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let Some(first) = e.source() else {
+        return e.to_string();
+    };
+    let mut s = first.to_string();
+    let mut src = first.source();
     while let Some(inner) = src {
         s.push_str(": ");
         s.push_str(&inner.to_string());

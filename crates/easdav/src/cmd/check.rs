@@ -1,6 +1,7 @@
 //! `easdav check`: validates the configuration, then probes the upstream step
 //! by step (DNS, TCP, TLS + OPTIONS, authentication, Provision, FolderSync)
-//! and prints a verdict per step.
+//! and prints a verdict per step. Without an upstream URL and with `upstream.autodiscover`, the
+//! endpoint is first discovered from `--user` (an e-mail address).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,9 +76,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 async fn probe(cfg: &easdav::config::Config, args: &CheckArgs, r: &mut Report) {
-    let Some(url) = cfg.upstream_url.clone() else {
-        r.fail("upstream", "no upstream URL (Autodiscover is not implemented yet)");
-        return;
+    let url = match cfg.upstream_url.clone() {
+        Some(u) => u,
+        None if cfg.autodiscover => match autodiscover(cfg, args, r).await {
+            Some(u) => u,
+            None => return,
+        },
+        None => {
+            r.fail("upstream", "no upstream URL and upstream.autodiscover is off");
+            return;
+        }
     };
     let (https, hostport) = match url.split_once("://") {
         Some((scheme, rest)) => (
@@ -207,4 +215,67 @@ async fn probe(cfg: &easdav::config::Config, args: &CheckArgs, r: &mut Report) {
         "  note: the check used its own device partnership (DeviceId {}check)",
         cfg.device_id_prefix
     );
+}
+
+/// Discovers the EAS endpoint from `--user` (an e-mail address) and prints it as a step.
+async fn autodiscover(cfg: &easdav::config::Config, args: &CheckArgs, r: &mut Report) -> Option<String> {
+    let (Some(user), Some(password)) = (&args.user, &args.password) else {
+        r.fail(
+            "autodiscover",
+            "no upstream URL: give --user (an e-mail address) and --password to discover it",
+        );
+        return None;
+    };
+    if !user.contains('@') {
+        r.fail(
+            "autodiscover",
+            format!("--user {user:?} is not an e-mail address; Autodiscover needs one"),
+        );
+        return None;
+    }
+    let mut options = eas_client::AutodiscoverOptions::default();
+    for p in &cfg.ca_roots {
+        if let Ok(pem) = std::fs::read(p) {
+            options.tls.extra_roots_pem.push(pem);
+        }
+    }
+    let auth = eas_client::BasicAuth::new(user, password);
+    match eas_client::discover(user, &auth, &options).await {
+        Ok(found) => {
+            let redirects = match found.redirects.len() {
+                0 => String::new(),
+                n => format!(", {n} redirect(s)"),
+            };
+            r.ok(
+                "autodiscover",
+                format!(
+                    "{} (via {:?} at {}{redirects}, {} request(s))",
+                    found.url, found.method, found.source, found.requests
+                ),
+            );
+            for a in &found.failed {
+                println!("        {:<14} tried {}: {}", "", a.url, a.failure);
+            }
+            Some(found.url)
+        }
+        Err(e) => {
+            let attempts = e.attempts();
+            if attempts.is_empty() {
+                r.fail("autodiscover", e);
+            } else {
+                let summary = match &e {
+                    eas_client::AutodiscoverError::NotFound { .. } => "no candidate gave an endpoint".to_owned(),
+                    eas_client::AutodiscoverError::TooManyRequests { limit, .. } => {
+                        format!("gave up after {limit} requests")
+                    }
+                    other => other.to_string(),
+                };
+                r.fail("autodiscover", summary);
+                for a in attempts {
+                    println!("        {:<14} tried {}: {}", "", a.url, a.failure);
+                }
+            }
+            None
+        }
+    }
 }
