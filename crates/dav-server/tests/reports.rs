@@ -357,3 +357,38 @@ async fn partial_retrieval_of_calendar_and_address_data() {
     let data = prop(responses(&r.xml())[0].1, CR, "address-data").unwrap().text.clone();
     assert!(data.contains("FN:Ann") && !data.contains("EMAIL"), "{data}");
 }
+
+#[tokio::test]
+async fn sync_collection_on_the_calendar_home() {
+    let t = T::new();
+    let home = "/calendars/alice@example.com/";
+    let sync = |tok: &str| {
+        format!(
+            r#"<d:sync-collection xmlns:d="DAV:" xmlns:cs="{CS}"><d:sync-token>{tok}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><cs:getctag/><d:displayname/></d:prop></d:sync-collection>"#
+        )
+    };
+    let r = t.a("REPORT", home, &[], &sync("")).await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS);
+    let x = r.xml();
+    let listed: Vec<String> = responses(&x).into_iter().map(|(h, _)| h).collect();
+    assert_eq!(listed, vec![CAL.to_owned(), TASKS.to_owned()]);
+    let tok = x.child(D, "sync-token").unwrap().text.clone();
+    assert!(tok.contains(':'));
+    let r = t.a("REPORT", home, &[], &sync(&tok)).await;
+    assert!(responses(&r.xml()).is_empty(), "nothing changed");
+    t.put(&format!("{CAL}h.ics"), &event("h", "20240101T100000Z", ""), &[])
+        .await;
+    t.a("DELETE", TASKS, &[], "").await;
+    let r = t.a("REPORT", home, &[], &sync(&tok)).await;
+    let x = r.xml();
+    let rs = responses(&x);
+    assert_eq!(rs.len(), 2);
+    assert_eq!(rs[0].0, CAL);
+    assert!(prop(rs[0].1, CS, "getctag").is_some());
+    assert_eq!(rs[1].0, TASKS);
+    assert_eq!(rs[1].1.child(D, "status").unwrap().text, "HTTP/1.1 404 Not Found");
+    assert_eq!(
+        t.a("REPORT", home, &[], &sync("urn:junk")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
