@@ -230,12 +230,20 @@ pub fn origin(cfg: &DavConfig, headers: &HeaderMap, peer: SocketAddr) -> (String
                 .and_then(|h| h.to_str().ok())
                 .map(str::to_owned)
         })
+        .filter(|h| valid_authority(h))
         .unwrap_or_else(|| "localhost".to_owned());
     let prefix = fwd("x-forwarded-prefix")
+        .filter(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~%@".contains(&b)))
         .map(|p| format!("/{}", p.trim_matches('/')))
         .map(|p| if p == "/" { String::new() } else { p })
         .unwrap_or_else(|| cfg.mount_prefix.trim_end_matches('/').to_owned());
     (format!("{scheme}://{host}"), prefix)
+}
+
+/// Host names, IPv4/IPv6 literals and ports only: a Host header cannot inject a path or
+/// another URL into `Location`.
+fn valid_authority(h: &str) -> bool {
+    !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
 }
 
 fn redirect(location: &str) -> Response<Body> {

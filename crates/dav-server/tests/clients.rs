@@ -36,6 +36,11 @@ async fn s0_01_well_known_redirects() {
     t2.peer = "10.9.9.9:1234".parse().unwrap();
     let r = t2.send("GET", "/.well-known/carddav", None, &fwd, "").await;
     assert_eq!(r.header("location"), Some("http://dav.test:8080/"));
+    // A Host header cannot smuggle a path or userinfo into Location.
+    let r = t2
+        .send("GET", "/.well-known/caldav", None, &[("host", "evil.example/x?")], "")
+        .await;
+    assert_eq!(r.header("location"), Some("http://localhost/"));
     // A configured public base URL wins.
     let t3 = T::with(DavConfig {
         public_base_url: Some("https://pub.example:8443/x/".into()),

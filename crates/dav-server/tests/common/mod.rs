@@ -63,10 +63,10 @@ impl T {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Resp {
-        let mut b = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "dav.test:8080");
+        let mut b = http::Request::builder().method(method).uri(path);
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            b = b.header("host", "dav.test:8080");
+        }
         if let Some((u, p)) = user {
             let enc = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
             b = b.header("authorization", format!("Basic {enc}"));
