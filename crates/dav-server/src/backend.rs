@@ -128,7 +128,10 @@ pub struct ChangeSet {
     /// Names of members removed.
     pub removed: Vec<String>,
     /// The sequence to hand out as the new token: the collection's current sequence if
-    /// everything was returned, otherwise the sequence of the last change included.
+    /// everything was returned, otherwise the sequence of the last change included. The next
+    /// call resumes *after* this value, so a page must never end in the middle of several
+    /// changes that share one sequence number (give each change its own number, or include
+    /// all changes of the last number).
     pub seq: u64,
     /// Whether more changes remain after `seq` (the limit cut the list).
     pub truncated: bool,
