@@ -6,3 +6,4 @@ mod basic;
 mod crash;
 mod faults;
 mod large;
+mod writes;
