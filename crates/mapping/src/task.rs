@@ -83,7 +83,7 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
                 let d = fields::parse_duration(&p.value)
                     .ok_or_else(|| MapError::Invalid(format!("malformed DURATION {:?}", p.value)))?;
                 let t = s.checked_add(d).unwrap_or(*s);
-                Some((IcalTime::Utc(t), t))
+                Some((due_from_duration(&cal, start.as_ref().map(|x| &x.0), t), t))
             }
             _ => None,
         },
@@ -170,6 +170,7 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         "DESCRIPTION",
         "DTSTART",
         "DUE",
+        "DURATION",
         "COMPLETED",
         "PRIORITY",
         "CLASS",
@@ -185,6 +186,11 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         if let Some(p) = todo.prop(name) {
             keep::push(&mut residue, ORIG, p.to_line());
         }
+    }
+    // The client's DURATION form (RFC 5545 3.6.2: DUE or DURATION, never
+    // both) is rendered again while the due date still matches it.
+    if let (None, Some(p), Some(_)) = (todo.prop("DUE"), todo.prop("DURATION"), &start) {
+        keep::push(&mut residue, ORIG, p.to_line());
     }
     keep::collect(todo, "VTODO", &mapped, reminder.map(|r| r.0), &mut residue);
     Ok(ToEas {
@@ -219,6 +225,12 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
         .collect();
     for (name, utc, local) in [("DTSTART", start, local_start), ("DUE", due, local_due)] {
         let Some(utc) = utc else { continue };
+        if name == "DUE" {
+            if let Some(p) = kept_duration(&originals, start, utc) {
+                todo.push(p.clone());
+                continue;
+            }
+        }
         let orig = originals
             .iter()
             .find(|p| p.name == name && same_instant(p, utc, residue));
@@ -313,6 +325,29 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
     }
     cal.children.push(todo);
     Ok(ical::write(&cal))
+}
+
+/// The kept DURATION when it still spans DTSTART → the upstream due date.
+fn kept_duration(originals: &[Property], start: Option<Timestamp>, due: Timestamp) -> Option<&Property> {
+    if originals.iter().any(|p| p.name == "DUE") {
+        return None;
+    }
+    let start = start?;
+    originals.iter().find(|p| {
+        p.name == "DURATION" && fields::parse_duration(&p.value).and_then(|d| start.checked_add(d).ok()) == Some(due)
+    })
+}
+
+/// The due time of DTSTART + DURATION in the start's own form (so the local
+/// `DueDate` is the wall clock of the start's zone).
+fn due_from_duration(cal: &Component, start: Option<&IcalTime>, due: Timestamp) -> IcalTime {
+    match start {
+        Some(IcalTime::Zoned(dt, tzid)) => crate::tz::resolve_tzid(cal, tzid, dt.year())
+            .map(|z| IcalTime::Zoned(due.to_zoned(z.tz).datetime(), tzid.clone()))
+            .unwrap_or(IcalTime::Utc(due)),
+        Some(IcalTime::Floating(_)) => IcalTime::Floating(due.to_zoned(TimeZone::UTC).datetime()),
+        _ => IcalTime::Utc(due),
+    }
 }
 
 /// PRIORITY → Importance.

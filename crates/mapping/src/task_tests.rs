@@ -91,3 +91,49 @@ fn outlook_date_only_due_reads_as_date() {
     let ics = eas_to_ical(&d, ItemClass::Tasks, V, &Residue::default()).unwrap();
     assert!(ics.contains("DUE;VALUE=DATE:20240501"), "{ics}");
 }
+
+const DUR_TODO: &str = "BEGIN:VTODO\r\nUID:d1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Two hours\r\n\
+DTSTART;TZID=Europe/Berlin:20260110T100000\r\nDURATION:PT2H\r\nEND:VTODO\r\n";
+
+/// RFC 5545 3.6.2: DUE and DURATION never both; the client's DURATION form
+/// comes back while Exchange's due date still equals DTSTART + DURATION.
+#[test]
+fn duration_form_comes_back() {
+    let out = ical_to_eas(&wrap(DUR_TODO), ItemClass::Tasks, V).unwrap();
+    let d = &out.application_data;
+    assert_eq!(d.child_text(k::UTC_DUE_DATE), Some("2026-01-10T11:00:00.000Z"));
+    assert_eq!(d.child_text(k::DUE_DATE), Some("2026-01-10T12:00:00.000Z"));
+    let ics = eas_to_ical(d, ItemClass::Tasks, V, &out.residue).unwrap();
+    assert!(ics.contains("DURATION:PT2H"), "{ics}");
+    assert!(!ics.contains("DUE"), "{ics}");
+}
+
+/// Exchange moved the due date: upstream wins, DUE is rendered and the kept
+/// DURATION is dropped.
+#[test]
+fn duration_form_yields_to_upstream_due() {
+    let out = ical_to_eas(&wrap(DUR_TODO), ItemClass::Tasks, V).unwrap();
+    let mut d = out.application_data.clone();
+    d.remove_all(k::UTC_DUE_DATE);
+    d.remove_all(k::DUE_DATE);
+    d.push_text(k::DUE_DATE, "2026-01-10T15:00:00.000Z");
+    d.push_text(k::UTC_DUE_DATE, "2026-01-10T14:00:00.000Z");
+    let ics = eas_to_ical(&d, ItemClass::Tasks, V, &out.residue).unwrap();
+    assert!(ics.contains("DUE:20260110T140000Z"), "{ics}");
+    assert!(!ics.contains("DURATION"), "{ics}");
+}
+
+/// DUE as DATE and as DATE-TIME both come back in the client's form.
+#[test]
+fn due_value_type_comes_back() {
+    for due in [
+        "DUE;VALUE=DATE:20260112",
+        "DUE:20260112T170000Z",
+        "DUE;TZID=Europe/Berlin:20260112T170000",
+    ] {
+        let src = wrap(&format!("BEGIN:VTODO\r\nUID:d2\r\nSUMMARY:x\r\n{due}\r\nEND:VTODO\r\n"));
+        let out = ical_to_eas(&src, ItemClass::Tasks, V).unwrap();
+        let ics = eas_to_ical(&out.application_data, ItemClass::Tasks, V, &out.residue).unwrap();
+        assert!(ics.contains(&format!("{due}\r\n")), "{due}: {ics}");
+    }
+}
