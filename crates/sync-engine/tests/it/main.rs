@@ -3,6 +3,7 @@
 mod common;
 
 mod basic;
+mod dav_http;
 mod crash;
 mod faults;
 mod large;
