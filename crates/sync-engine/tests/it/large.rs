@@ -157,3 +157,33 @@ async fn idle_users_stop_pinging_and_resume_on_request() {
     );
     env.engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn heartbeat_adopts_the_server_bound_and_push_still_works() {
+    // Our first heartbeat (60 s) is below the server's minimum: Ping status 5 carries 120.
+    let env = env(|s| s.heartbeat_min = 120, |_| {}).await;
+    env.login().await;
+    let registered = wait_until(Duration::from_secs(10), || async {
+        let d = env.control(Method::GET, &format!("/users/{USER}/devices"), None).await;
+        d.as_array().is_some_and(|a| a.iter().any(|d| !d["ping"].is_null()))
+    })
+    .await;
+    assert!(registered, "a Ping with an accepted heartbeat is pending upstream");
+    let devices = env.control(Method::GET, &format!("/users/{USER}/devices"), None).await;
+    let hb = devices.as_array().unwrap().iter().find_map(|d| d["ping"]["heartbeat"].as_u64());
+    assert_eq!(hb, Some(120), "server bound adopted: {devices}");
+    let sim_cal = env.sim_folder(8).await;
+    let sid = env.add_event(&sim_cal, "Pushed").await;
+    let store = env.store.clone();
+    let arrived = wait_until(Duration::from_secs(10), || {
+        let (store, sid) = (store.clone(), sid.clone());
+        async move {
+            let p = store.partnerships_for_user(USER).unwrap().remove(0);
+            let f = store.list_folders(p.id).unwrap().into_iter().find(|f| f.folder_type == 8).unwrap();
+            store.item_by_server_id(f.id, &sid).unwrap().is_some()
+        }
+    })
+    .await;
+    assert!(arrived);
+    env.engine.shutdown().await;
+}
