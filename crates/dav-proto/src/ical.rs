@@ -269,6 +269,20 @@ pub fn fold_into(out: &mut String, line: &str) {
     out.push_str("\r\n");
 }
 
+/// A readable reason for a calcard parse result that is not an object.
+fn describe(e: &Entry) -> String {
+    match e {
+        Entry::Eof => "empty body or no BEGIN line".to_owned(),
+        Entry::InvalidLine(l) => format!("invalid line {:?}", truncate(l)),
+        Entry::UnexpectedComponentEnd { expected, found } => {
+            format!("END:{} where END:{} was expected", found.as_str(), expected.as_str())
+        }
+        Entry::UnterminatedComponent(c) => format!("component {c} is not terminated"),
+        Entry::TooManyComponents => "too many components".to_owned(),
+        other => format!("{other:?}").chars().take(120).collect(),
+    }
+}
+
 /// Facts about a valid calendar object resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarObject {
@@ -288,7 +302,7 @@ pub fn validate_calendar(text: &str) -> Result<CalendarObject, DataError> {
     match Parser::new(text).entry() {
         Entry::ICalendar(_) => {}
         Entry::VCard(_) => return Err(DataError::Unparseable("a vCard is not iCalendar data".into())),
-        other => return Err(DataError::Unparseable(format!("{other:?}").chars().take(120).collect())),
+        other => return Err(DataError::Unparseable(describe(&other))),
     }
     let roots = Component::parse(text)?;
     let [cal] = roots.as_slice() else {
@@ -341,7 +355,7 @@ pub fn validate_vcard(text: &str) -> Result<(String, String), DataError> {
     match Parser::new(text).entry() {
         Entry::VCard(_) => {}
         Entry::ICalendar(_) => return Err(DataError::Unparseable("iCalendar data is not a vCard".into())),
-        other => return Err(DataError::Unparseable(format!("{other:?}").chars().take(120).collect())),
+        other => return Err(DataError::Unparseable(describe(&other))),
     }
     let roots = Component::parse(text)?;
     let [card] = roots.as_slice() else {

@@ -182,6 +182,10 @@ fn validation() {
     let two = RECUR.replace("UID:r1\r\nSEQUENCE", "UID:r2\r\nSEQUENCE");
     assert!(matches!(validate_calendar(&two), Err(DataError::InvalidObject(_))));
     assert!(matches!(validate_calendar("garbage"), Err(DataError::Unparseable(_))));
+    assert_eq!(
+        validate_calendar(""),
+        Err(DataError::Unparseable("empty body or no BEGIN line".into()))
+    );
     let m = RECUR.replace("VERSION:2.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n");
     assert!(validate_calendar(&m).is_err());
     let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:A\r\nEND:VCARD\r\n";
