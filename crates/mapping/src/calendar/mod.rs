@@ -31,6 +31,20 @@ pub const MAX_EXCEPTIONS: usize = 256;
 /// Residue path of the marker for a floating (zone-less) series.
 pub(crate) const FLOATING: &str = "VEVENT#FLOATING";
 
+/// Residue path suffix (after the item's path) of the client's end form
+/// when it was not DTEND: the DURATION line, or empty for no end at all.
+pub(crate) const END_FORM: &str = "#END";
+
+/// Keeps how `ev` gave its end when that was not DTEND, so the renderer can
+/// give the same form back while the upstream end still matches it.
+fn keep_end_form(ev: &Component, path: &str, res: &mut Residue) {
+    if ev.prop("DTEND").is_some() {
+        return;
+    }
+    let line = ev.prop("DURATION").map(|p| p.to_line()).unwrap_or_default();
+    keep::push(res, &format!("{path}{END_FORM}"), line);
+}
+
 /// The series' timing, resolved once.
 pub(crate) struct Timing {
     pub all_day: bool,
@@ -225,6 +239,7 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         reminder.map(|r| r.0),
         &mut residue,
     );
+    keep_end_form(master, "VEVENT", &mut residue);
 
     if let Some(rp) = rrules.first() {
         let r = Rrule::parse(&rp.value)?;
@@ -281,6 +296,7 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         let rem = fields::reminder(o);
         let path = format!("VEVENT;RECURRENCE-ID={}", compact(at));
         keep::collect(o, &path, &mapped_props(o), rem.map(|r| r.0), &mut residue);
+        keep_end_form(o, &path, &mut residue);
         if version.is_16() {
             let mut d = Element::new(airsync::APPLICATION_DATA);
             push_fields(&mut d, o, &ot, version, rem.map(|r| r.1), true);
@@ -516,3 +532,7 @@ fn push_meeting(el: &mut Element, ev: &Component, version: ProtocolVersion) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+#[path = "form_tests.rs"]
+mod form_tests;

@@ -103,6 +103,7 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
         }
     }
     let reminder = event_fields(&mut master, data, &frame)?;
+    restore_end_form(&mut master, data, &frame, "VEVENT", residue)?;
     if let Some(r) = data.find(c::RECURRENCE) {
         let e = recur::from_element(r, RecurTags { tasks: false })?;
         let until = e.until.map(|u| {
@@ -203,12 +204,9 @@ fn render_override(
         floating: frame.floating,
     };
     let reminder = event_fields(&mut ov, &merged, &occ_frame)?;
-    keep::merge(
-        &mut ov,
-        &format!("VEVENT;RECURRENCE-ID={}", compact(at)),
-        residue,
-        reminder,
-    );
+    let path = format!("VEVENT;RECURRENCE-ID={}", compact(at));
+    restore_end_form(&mut ov, &merged, &occ_frame, &path, residue)?;
+    keep::merge(&mut ov, &path, residue, reminder);
     Ok(ov)
 }
 
@@ -310,6 +308,66 @@ fn event_fields(ev: &mut Component, d: &Element, frame: &Frame) -> Result<Option
         ev.children.push(fields::reminder_alarm(m));
     }
     Ok(reminder)
+}
+
+/// Gives back the client's end form (DURATION, or no end at all) kept under
+/// `path` when the upstream StartTime → EndTime still spans the same time;
+/// otherwise the rendered DTEND stays (upstream wins).
+fn restore_end_form(
+    ev: &mut Component,
+    d: &Element,
+    frame: &Frame,
+    path: &str,
+    residue: &Residue,
+) -> Result<(), MapError> {
+    let key = format!("{path}{}", super::END_FORM);
+    let Some(kept) = residue.entries.iter().find(|e| e.path == key) else {
+        return Ok(());
+    };
+    let (Some(s), Some(e)) = (opt_time(d, c::START_TIME)?, opt_time(d, c::END_TIME)?) else {
+        return Ok(());
+    };
+    let duration = match kept.line.is_empty() {
+        true => None,
+        false => match ical::parse_line(&kept.line) {
+            Some(p) if p.name == "DURATION" => Some(p),
+            _ => return Ok(()),
+        },
+    };
+    let want = match &duration {
+        Some(p) => match fields::parse_duration(&p.value) {
+            Some(x) => x,
+            None => return Ok(()),
+        },
+        None if frame.all_day => jiff::SignedDuration::from_hours(24),
+        None => jiff::SignedDuration::ZERO,
+    };
+    let same = if frame.all_day {
+        // Whole days, at least one, as the mapping to EAS counted them.
+        let days = frame
+            .date_of(s)
+            .until(frame.date_of(e))
+            .map(|sp| i64::from(sp.get_days()).max(1));
+        let want_days = (want.as_secs().max(1) + 86_399) / 86_400;
+        days.is_ok_and(|n| n == want_days)
+    } else {
+        e.duration_since(s) == want
+    };
+    if !same {
+        return Ok(());
+    }
+    match (ev.props.iter().position(|p| p.name == "DTEND"), duration) {
+        (Some(i), Some(p)) => {
+            if let Some(slot) = ev.props.get_mut(i) {
+                *slot = p;
+            }
+        }
+        (Some(i), None) => {
+            ev.props.remove(i);
+        }
+        (None, _) => {}
+    }
+    Ok(())
 }
 
 /// Uses the client's own VTIMEZONE (from the residue) when it gives the

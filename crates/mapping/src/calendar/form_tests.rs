@@ -1,0 +1,127 @@
+//! The client's own equivalent forms (DURATION vs DTEND, no DTEND, cancelled
+//! overrides) come back while Exchange still means the same.
+
+use super::*;
+use crate::{eas_to_ical, ical_to_eas};
+
+const V14: ProtocolVersion = ProtocolVersion::V14_1;
+const V16: ProtocolVersion = ProtocolVersion::V16_1;
+
+fn wrap(body: &str) -> String {
+    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{body}END:VCALENDAR\r\n")
+}
+
+/// Maps to EAS and back: 14.1 directly, 16.1 through the InstanceId form
+/// the server returns.
+fn round_trip(src: &str, v: ProtocolVersion) -> (ToEas, String) {
+    let out = ical_to_eas(&wrap(src), ItemClass::Calendar, v).unwrap();
+    let data = with_exceptions(&out.application_data, &out.occurrence_edits);
+    let back = eas_to_ical(&data, ItemClass::Calendar, v, &out.residue).unwrap();
+    (out, back)
+}
+
+fn events(ics: &str) -> Vec<Component> {
+    ical::parse(ics)
+        .unwrap()
+        .children
+        .into_iter()
+        .filter(|c| c.name == "VEVENT")
+        .collect()
+}
+
+const DUR_SERIES: &str = "BEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20260101T000000Z\r\n\
+DTSTART;TZID=Europe/Berlin:20260105T090000\r\nDURATION:PT1H30M\r\nRRULE:FREQ=DAILY;COUNT=5\r\n\
+SUMMARY:d\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20260101T000000Z\r\n\
+RECURRENCE-ID;TZID=Europe/Berlin:20260106T090000\r\nDTSTART;TZID=Europe/Berlin:20260106T100000\r\n\
+DURATION:PT45M\r\nSUMMARY:d moved\r\nEND:VEVENT\r\n";
+
+/// A VEVENT (and an override) written with DURATION comes back with
+/// DURATION and without DTEND.
+#[test]
+fn event_duration_form_comes_back() {
+    for v in [V14, V16] {
+        let (out, back) = round_trip(DUR_SERIES, v);
+        assert_eq!(out.application_data.child_text(c::END_TIME), Some("20260105T093000Z"));
+        let evs = events(&back);
+        assert_eq!(evs.len(), 2, "{back}");
+        assert_eq!(
+            evs[0].prop("DURATION").map(|p| p.value.as_str()),
+            Some("PT1H30M"),
+            "{back}"
+        );
+        assert!(evs[0].prop("DTEND").is_none(), "{back}");
+        assert_eq!(
+            evs[1].prop("DURATION").map(|p| p.value.as_str()),
+            Some("PT45M"),
+            "{back}"
+        );
+        assert!(evs[1].prop("DTEND").is_none(), "{back}");
+    }
+}
+
+/// Exchange changed the end: upstream wins, DTEND is rendered and the kept
+/// DURATION is dropped.
+#[test]
+fn event_duration_form_yields_to_upstream_end() {
+    let out = ical_to_eas(&wrap(DUR_SERIES), ItemClass::Calendar, V14).unwrap();
+    let mut d = out.application_data.clone();
+    d.remove_all(c::END_TIME);
+    d.push_text(c::END_TIME, "20260105T100000Z");
+    let back = eas_to_ical(&d, ItemClass::Calendar, V14, &out.residue).unwrap();
+    let evs = events(&back);
+    assert_eq!(
+        evs[0].prop("DTEND").map(|p| p.value.as_str()),
+        Some("20260105T110000"),
+        "{back}"
+    );
+    assert!(evs[0].prop("DURATION").is_none(), "{back}");
+    // The override's own end is unchanged: its DURATION stays.
+    assert_eq!(
+        evs[1].prop("DURATION").map(|p| p.value.as_str()),
+        Some("PT45M"),
+        "{back}"
+    );
+}
+
+/// DTSTART;VALUE=DATE without DTEND (one day) and a timed DTSTART without
+/// DTEND (zero length) come back without DTEND.
+#[test]
+fn no_end_form_comes_back() {
+    for v in [V14, V16] {
+        let (_, back) = round_trip(
+            "BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20260110\r\nSUMMARY:a\r\nEND:VEVENT\r\n",
+            v,
+        );
+        assert!(back.contains("DTSTART;VALUE=DATE:20260110\r\n"), "{back}");
+        assert!(!back.contains("DTEND"), "{back}");
+        let (_, back) = round_trip(
+            "BEGIN:VEVENT\r\nUID:t\r\nDTSTART:20260110T090000Z\r\nSUMMARY:t\r\nEND:VEVENT\r\n",
+            v,
+        );
+        assert!(back.contains("DTSTART:20260110T090000Z\r\n"), "{back}");
+        assert!(!back.contains("DTEND"), "{back}");
+    }
+    // Upstream made the all-day event two days long: DTEND appears.
+    let out = ical_to_eas(
+        &wrap("BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20260110\r\nEND:VEVENT\r\n"),
+        ItemClass::Calendar,
+        V14,
+    )
+    .unwrap();
+    let mut d = out.application_data.clone();
+    d.remove_all(c::END_TIME);
+    d.push_text(c::END_TIME, "20260112T000000Z");
+    let back = eas_to_ical(&d, ItemClass::Calendar, V14, &out.residue).unwrap();
+    assert!(back.contains("DTEND;VALUE=DATE:20260112"), "{back}");
+}
+
+/// An all-day event given with DURATION:P1D keeps that form.
+#[test]
+fn all_day_duration_comes_back() {
+    let (_, back) = round_trip(
+        "BEGIN:VEVENT\r\nUID:p\r\nDTSTART;VALUE=DATE:20260110\r\nDURATION:P2D\r\nEND:VEVENT\r\n",
+        V16,
+    );
+    assert!(back.contains("DURATION:P2D\r\n"), "{back}");
+    assert!(!back.contains("DTEND"), "{back}");
+}
