@@ -125,3 +125,77 @@ fn all_day_duration_comes_back() {
     assert!(back.contains("DURATION:P2D\r\n"), "{back}");
     assert!(!back.contains("DTEND"), "{back}");
 }
+
+const CANCELLED: &str = "BEGIN:VEVENT\r\nUID:c\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T120000Z\r\n\
+DTEND:20260105T130000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:c\r\nEXDATE:20260107T120000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:c\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID:20260106T120000Z\r\n\
+DTSTART:20260106T120000Z\r\nDTEND:20260106T130000Z\r\nSEQUENCE:1\r\nSTATUS:CANCELLED\r\nSUMMARY:c\r\nEND:VEVENT\r\n";
+
+/// A RECURRENCE-ID override with STATUS:CANCELLED is a deleted occurrence
+/// for Exchange, and comes back as the client's cancelled override (not as
+/// an EXDATE) while Exchange still has that occurrence deleted.
+#[test]
+fn cancelled_override_comes_back() {
+    let out14 = ical_to_eas(&wrap(CANCELLED), ItemClass::Calendar, V14).unwrap();
+    let exs: Vec<_> = out14
+        .application_data
+        .find(c::EXCEPTIONS)
+        .unwrap()
+        .find_all(c::EXCEPTION)
+        .collect();
+    assert_eq!(exs.len(), 2);
+    assert_eq!(exs[0].child_text(c::EXCEPTION_START_TIME), Some("20260106T120000Z"));
+    assert_eq!(exs[0].child_text(c::DELETED), Some("1"));
+    assert!(exs[0].find(c::SUBJECT).is_none());
+    let out16 = ical_to_eas(&wrap(CANCELLED), ItemClass::Calendar, V16).unwrap();
+    assert!(out16
+        .occurrence_edits
+        .iter()
+        .all(|e| e.kind == OccurrenceEditKind::Delete));
+    assert!(out16
+        .occurrence_edits
+        .iter()
+        .any(|e| e.instance_id == "20260106T120000Z"));
+    for v in [V14, V16] {
+        let (_, back) = round_trip(CANCELLED, v);
+        let evs = events(&back);
+        assert_eq!(evs.len(), 2, "{back}");
+        let exdates: Vec<_> = evs[0].props_named("EXDATE").map(|p| p.value.as_str()).collect();
+        assert_eq!(exdates, ["20260107T120000Z"], "{back}");
+        assert_eq!(
+            evs[1].prop("RECURRENCE-ID").map(|p| p.value.as_str()),
+            Some("20260106T120000Z")
+        );
+        assert_eq!(
+            evs[1].prop("STATUS").map(|p| p.value.as_str()),
+            Some("CANCELLED"),
+            "{back}"
+        );
+        assert_eq!(evs[1].prop("SEQUENCE").map(|p| p.value.as_str()), Some("1"), "{back}");
+    }
+    // Exchange no longer has the occurrence deleted (e.g. the series was
+    // rewritten upstream): upstream wins, the kept override is not rendered.
+    let mut d = out14.application_data.clone();
+    d.remove_all(c::EXCEPTIONS);
+    let back = eas_to_ical(&d, ItemClass::Calendar, V14, &out14.residue).unwrap();
+    assert_eq!(events(&back).len(), 1, "{back}");
+    assert!(!back.contains("CANCELLED"), "{back}");
+}
+
+/// A cancelled override at an instant the client also lists in EXDATE is
+/// sent once.
+#[test]
+fn cancelled_override_and_exdate_are_one_deletion() {
+    let src = CANCELLED.replace("EXDATE:20260107T120000Z", "EXDATE:20260106T120000Z");
+    let out = ical_to_eas(&wrap(&src), ItemClass::Calendar, V14).unwrap();
+    assert_eq!(
+        out.application_data
+            .find(c::EXCEPTIONS)
+            .unwrap()
+            .find_all(c::EXCEPTION)
+            .count(),
+        1
+    );
+    let out = ical_to_eas(&wrap(&src), ItemClass::Calendar, V16).unwrap();
+    assert_eq!(out.occurrence_edits.len(), 1);
+}

@@ -35,6 +35,10 @@ pub(crate) const FLOATING: &str = "VEVENT#FLOATING";
 /// when it was not DTEND: the DURATION line, or empty for no end at all.
 pub(crate) const END_FORM: &str = "#END";
 
+/// Residue path suffix (after `VEVENT;RECURRENCE-ID=<UTC>`) of a whole
+/// override the client marked STATUS:CANCELLED (sent as a deleted occurrence).
+pub(crate) const CANCELLED: &str = "#CANCELLED";
+
 /// Keeps how `ev` gave its end when that was not DTEND, so the renderer can
 /// give the same form back while the upstream end still matches it.
 fn keep_end_form(ev: &Component, path: &str, res: &mut Residue) {
@@ -292,6 +296,33 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
             return Err(not_rep("RECURRENCE-ID;RANGE=THISANDFUTURE"));
         }
         let at = timing.instant_of(&cal, &rid)?;
+        if is_cancelled(o) {
+            // For Exchange a cancelled occurrence is a deleted one (MeetingStatus
+            // inside an Exception is refused by 14.x servers); the client's
+            // override is kept whole and rendered again while it stays deleted.
+            let mut text = String::new();
+            o.write(&mut text);
+            keep::push(
+                &mut residue,
+                &format!("VEVENT;RECURRENCE-ID={}{CANCELLED}", compact(at)),
+                text,
+            );
+            let id = compact(at);
+            if version.is_16() {
+                if !edits.iter().any(|e| e.instance_id == id) {
+                    edits.push(OccurrenceEdit {
+                        instance_id: id,
+                        kind: OccurrenceEditKind::Delete,
+                    });
+                }
+            } else if !exceptions.iter().any(|(t, _)| *t == at) {
+                let ex = Element::new(c::EXCEPTION)
+                    .with_text_child(c::DELETED, "1")
+                    .with_text_child(c::EXCEPTION_START_TIME, id);
+                exceptions.push((at, ex));
+            }
+            continue;
+        }
         let ot = Timing::of(&cal, o)?;
         let rem = fields::reminder(o);
         let path = format!("VEVENT;RECURRENCE-ID={}", compact(at));
@@ -360,6 +391,12 @@ pub fn with_exceptions(master: &Element, edits: &[OccurrenceEdit]) -> Element {
     }
     out.push(list);
     out
+}
+
+/// Whether `ev` has STATUS:CANCELLED.
+fn is_cancelled(ev: &Component) -> bool {
+    ev.prop("STATUS")
+        .is_some_and(|p| p.value.trim().eq_ignore_ascii_case("CANCELLED"))
 }
 
 /// The properties EAS carries for `ev`: STATUS only when it is CANCELLED

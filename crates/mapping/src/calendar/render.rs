@@ -135,7 +135,10 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
             let Some(orig) = orig else { continue };
             let at = parse_eas_utc(orig)?;
             if ex.child_text(c::DELETED).is_some_and(|v| v.trim() == "1") {
-                master.push(frame.prop("EXDATE", at));
+                match kept_cancelled(residue, at) {
+                    Some(ov) => overrides.push(ov),
+                    None => master.push(frame.prop("EXDATE", at)),
+                }
                 continue;
             }
             overrides.push(render_override(data, ex, at, duration, &frame, &master, residue)?);
@@ -145,6 +148,18 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
     cal.children.push(master);
     cal.children.extend(overrides);
     Ok(ical::write(&cal))
+}
+
+/// The client's cancelled override of the occurrence at `at`, kept whole
+/// when it was sent as a deleted occurrence.
+fn kept_cancelled(residue: &Residue, at: Timestamp) -> Option<Component> {
+    let key = format!("VEVENT;RECURRENCE-ID={}{}", compact(at), super::CANCELLED);
+    residue
+        .entries
+        .iter()
+        .filter(|e| e.path == key)
+        .find_map(|e| keep::parse_component(&e.line))
+        .filter(|c| c.name == "VEVENT")
 }
 
 /// An override VEVENT: the exception's fields over the master's.
