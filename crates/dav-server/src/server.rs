@@ -102,12 +102,23 @@ impl<B: Backend> DavServer<B> {
         RB::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let realm = self.inner.cfg.realm.clone();
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let started = std::time::Instant::now();
         let mut resp = match self.route(req, peer).await {
             Ok(r) => r,
             Err(e) => e.into_response(&realm),
         };
         let h = resp.headers_mut();
         h.insert("dav", http::HeaderValue::from_static(DAV_HEADER));
+        tracing::debug!(
+            %method,
+            %path,
+            %peer,
+            status = resp.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "dav request"
+        );
         resp
     }
 
