@@ -322,16 +322,13 @@ fn collection_value(pc: &PropCtx<'_>, c: &CollectionInfo, prop: Prop, name: &QNa
             QName::caldav("calendar-data"),
             &[("content-type", "text/calendar"), ("version", "2.0")],
         )])),
-        Prop::SupportedAddressData if !cal => Some(Value::Nodes(vec![
-            Node::with_attrs(
-                QName::carddav("address-data-type"),
-                &[("content-type", "text/vcard"), ("version", "3.0")],
-            ),
-            Node::with_attrs(
-                QName::carddav("address-data-type"),
-                &[("content-type", "text/vcard"), ("version", "4.0")],
-            ),
-        ])),
+        // Only 3.0 is advertised: clients that see 4.0 switch to it for writes and multigets
+        // (DAVx5, Evolution) while PROPFIND and sync-collection carry no version and report
+        // 3.0 ETags, so every listing would look changed. 4.0 is still served when asked for.
+        Prop::SupportedAddressData if !cal => Some(Value::Nodes(vec![Node::with_attrs(
+            QName::carddav("address-data-type"),
+            &[("content-type", "text/vcard"), ("version", "3.0")],
+        )])),
         Prop::CalMaxResourceSize if cal => Some(Value::text(pc.max_size.to_string())),
         Prop::CardMaxResourceSize if !cal => Some(Value::text(pc.max_size.to_string())),
         Prop::CalendarDescription if cal => c.description.clone().map(Value::Text),
