@@ -211,7 +211,7 @@ impl<'a> Setup<'a> {
     pub fn new(target: &'a Target) -> Result<Self, BenchError> {
         let client = reqwest::Client::builder()
             .no_proxy()
-            .timeout(Duration::from_secs(300))
+            .timeout(Duration::from_secs(1800))
             .build()
             .map_err(|e| BenchError::Http(target.name.clone(), e.to_string()))?;
         Ok(Setup { target, client })
