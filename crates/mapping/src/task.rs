@@ -170,7 +170,6 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         "DESCRIPTION",
         "DTSTART",
         "DUE",
-        "DURATION",
         "COMPLETED",
         "PRIORITY",
         "CLASS",
@@ -181,6 +180,11 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
     ];
     if completed {
         mapped.extend(["STATUS", "PERCENT-COMPLETE"]);
+    }
+    if start.is_some() {
+        // DTSTART + DURATION became the due date (a DURATION without
+        // DTSTART means nothing in EAS and stays in the residue).
+        mapped.push("DURATION");
     }
     for name in ["PRIORITY", "DTSTART", "DUE"] {
         if let Some(p) = todo.prop(name) {

@@ -137,3 +137,13 @@ fn due_value_type_comes_back() {
         assert!(ics.contains(&format!("{due}\r\n")), "{due}: {ics}");
     }
 }
+
+/// A DURATION without DTSTART (no due date in EAS) is not lost.
+#[test]
+fn duration_without_start_is_kept() {
+    let src = wrap("BEGIN:VTODO\r\nUID:d3\r\nSUMMARY:x\r\nDURATION:PT1H\r\nEND:VTODO\r\n");
+    let out = ical_to_eas(&src, ItemClass::Tasks, V).unwrap();
+    assert!(out.application_data.find(k::DUE_DATE).is_none());
+    let ics = eas_to_ical(&out.application_data, ItemClass::Tasks, V, &out.residue).unwrap();
+    assert!(ics.contains("DURATION:PT1H\r\n"), "{ics}");
+}

@@ -63,12 +63,12 @@ impl TzBlob {
 
     /// Standard-time UTC offset in minutes.
     pub fn standard_offset_minutes(&self) -> i32 {
-        -(self.bias.saturating_add(self.standard_bias))
+        self.bias.saturating_add(self.standard_bias).saturating_neg()
     }
 
     /// Daylight-time UTC offset in minutes.
     pub fn daylight_offset_minutes(&self) -> i32 {
-        -(self.bias.saturating_add(self.daylight_bias))
+        self.bias.saturating_add(self.daylight_bias).saturating_neg()
     }
 
     /// The rule part only (names cleared), for comparing zones.
