@@ -20,20 +20,35 @@ async fn dav_server_over_the_engine() {
     let task = tokio::spawn(server.serve(listener));
     let http = reqwest::Client::new();
     let req = |m: &str, path: &str| {
-        http.request(Method::from_bytes(m.as_bytes()).unwrap(), format!("{base}{path}")).basic_auth(USER, Some(PASS))
+        http.request(Method::from_bytes(m.as_bytes()).unwrap(), format!("{base}{path}"))
+            .basic_auth(USER, Some(PASS))
     };
 
-    let r = http.request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{base}/calendars/{USER}/")).send().await.unwrap();
+    let r = http
+        .request(
+            Method::from_bytes(b"PROPFIND").unwrap(),
+            format!("{base}/calendars/{USER}/"),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401, "no credentials");
     let r = http
-        .request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{base}/calendars/{USER}/"))
+        .request(
+            Method::from_bytes(b"PROPFIND").unwrap(),
+            format!("{base}/calendars/{USER}/"),
+        )
         .basic_auth(USER, Some("wrong"))
         .header("Depth", "1")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "wrong password refused upstream");
-    let r = req("PROPFIND", &format!("/calendars/{USER}/")).header("Depth", "1").send().await.unwrap();
+    let r = req("PROPFIND", &format!("/calendars/{USER}/"))
+        .header("Depth", "1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 207);
     let body = r.text().await.unwrap();
     assert!(body.contains("calendar"), "{body}");
@@ -49,14 +64,19 @@ async fn dav_server_over_the_engine() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let r = req("GET", &format!("/calendars/{USER}/{cal}/http.ics")).send().await.unwrap();
+    let r = req("GET", &format!("/calendars/{USER}/{cal}/http.ics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
     assert!(r.text().await.unwrap().contains("SUMMARY:Over HTTP"));
 
     // Upstream change → push → new ETag in sync-collection.
     let sim_cal = env.sim_folder(8).await;
-    let items = env.control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None).await;
+    let items = env
+        .control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None)
+        .await;
     let sid = items[0]["server_id"].as_str().unwrap().to_owned();
     env.control(
         Method::PUT,
@@ -77,7 +97,10 @@ async fn dav_server_over_the_engine() {
     })
     .await;
     assert!(seen, "upstream change visible through sync-collection with a new ETag");
-    let r = req("GET", &format!("/calendars/{USER}/{cal}/http.ics")).send().await.unwrap();
+    let r = req("GET", &format!("/calendars/{USER}/{cal}/http.ics"))
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("SUMMARY:Changed upstream"));
     task.abort();
     env.engine.shutdown().await;

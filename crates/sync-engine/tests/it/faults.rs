@@ -152,12 +152,94 @@ async fn fault_sync_status_110() {
 }
 
 #[tokio::test]
-async fn fault_throttling() {
+async fn fault_throttling_in_band_111() {
     under_fault(
-        json!({"action": {"kind": "throttle", "per_minute": 3, "status": null}, "command": "Sync", "times": 2}),
-        "fthr",
+        json!({"action": {"kind": "throttle", "per_minute": 3, "status": 111}, "command": "Sync"}),
+        "fthr111",
     )
     .await;
+}
+
+/// Exchange Online style: HTTP 503 + Retry-After 60. Writes fail at once with a typed
+/// UpstreamUnavailable carrying the delay, the client stops sending (no hammering), and after a
+/// restart of the gateway (fresh client, same store) everything converges.
+#[tokio::test]
+async fn fault_throttling_503_retry_after_60() {
+    let env = env(|_| {}, |_| {}).await;
+    let sim_cal = env.sim_folder(8).await;
+    env.login().await;
+    let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
+    let cal = cals[0].id.clone();
+    env.backend.list_resources(USER, &cal, Format::ICalendar).await.unwrap();
+    env.control(
+        Method::POST,
+        "/faults",
+        Some(json!({"action": {"kind": "throttle", "per_minute": 0, "status": null}, "command": "Sync"})),
+    )
+    .await;
+    let before = sync_count(&env).await;
+    for i in 0..5 {
+        let name = format!("t{i}.ics");
+        let r = env
+            .backend
+            .put_resource(
+                USER,
+                &cal,
+                &name,
+                &ics(&format!("t{i}"), &format!("throttled {i}")),
+                WriteCondition::None,
+            )
+            .await;
+        match r {
+            Err(dav_server::backend::BackendError::UpstreamUnavailable { retry_after: Some(d) }) => {
+                assert!(d.as_secs() >= 50, "server delay passed on: {d:?}")
+            }
+            other => panic!("expected UpstreamUnavailable with Retry-After, got {other:?}"),
+        }
+    }
+    assert!(sync_count(&env).await - before <= 2, "no hammering while throttled");
+    env.control(Method::DELETE, "/faults", None).await;
+    env.add_event(&sim_cal, "while throttled").await;
+    env.engine.shutdown().await;
+    // Restart: a new engine on the same store.
+    let engine = sync_engine::Engine::new(env.store.clone(), test_config(env.sim.url()));
+    let backend = engine.dav_backend();
+    assert!(backend.authenticate(USER, PASS).await.unwrap().is_some());
+    for i in 0..5 {
+        let name = format!("t{i}.ics");
+        backend
+            .put_resource(
+                USER,
+                &cal,
+                &name,
+                &ics(&format!("t{i}"), &format!("throttled {i}")),
+                WriteCondition::None,
+            )
+            .await
+            .unwrap();
+    }
+    engine.sync_all(USER).await.unwrap();
+    assert_mirror_matches(&env.sim, env.store.as_ref(), USER).await;
+    let items = env
+        .control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None)
+        .await;
+    for i in 0..5 {
+        let subject = format!("throttled {i}");
+        let n = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|it| it["data"]["Calendar:Subject"] == subject.as_str())
+            .count();
+        assert_eq!(n, 1, "{subject} exactly once");
+    }
+    engine.shutdown().await;
+}
+
+async fn sync_count(env: &Env) -> u64 {
+    env.control(Method::GET, &format!("/users/{USER}/counters"), None).await["Sync"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 #[tokio::test]

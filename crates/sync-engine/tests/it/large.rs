@@ -170,7 +170,11 @@ async fn heartbeat_adopts_the_server_bound_and_push_still_works() {
     .await;
     assert!(registered, "a Ping with an accepted heartbeat is pending upstream");
     let devices = env.control(Method::GET, &format!("/users/{USER}/devices"), None).await;
-    let hb = devices.as_array().unwrap().iter().find_map(|d| d["ping"]["heartbeat"].as_u64());
+    let hb = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|d| d["ping"]["heartbeat"].as_u64());
     assert_eq!(hb, Some(120), "server bound adopted: {devices}");
     let sim_cal = env.sim_folder(8).await;
     let sid = env.add_event(&sim_cal, "Pushed").await;
@@ -179,7 +183,12 @@ async fn heartbeat_adopts_the_server_bound_and_push_still_works() {
         let (store, sid) = (store.clone(), sid.clone());
         async move {
             let p = store.partnerships_for_user(USER).unwrap().remove(0);
-            let f = store.list_folders(p.id).unwrap().into_iter().find(|f| f.folder_type == 8).unwrap();
+            let f = store
+                .list_folders(p.id)
+                .unwrap()
+                .into_iter()
+                .find(|f| f.folder_type == 8)
+                .unwrap();
             store.item_by_server_id(f.id, &sid).unwrap().is_some()
         }
     })

@@ -3,8 +3,8 @@
 mod common;
 
 mod basic;
-mod dav_http;
 mod crash;
+mod dav_http;
 mod faults;
 mod large;
 mod writes;

@@ -14,12 +14,21 @@ const SERIES: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBE
 
 async fn calendar(env: &Env) -> String {
     let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
-    cals.iter().find(|c| c.kind == CollectionKind::Calendar).unwrap().id.clone()
+    cals.iter()
+        .find(|c| c.kind == CollectionKind::Calendar)
+        .unwrap()
+        .id
+        .clone()
 }
 
 /// Disables push so the mirror only changes when the test says so.
 async fn no_push(env: &Env) {
-    env.control(Method::POST, "/faults", Some(json!({"action": {"kind": "status", "status": 8}, "command": "Ping"}))).await;
+    env.control(
+        Method::POST,
+        "/faults",
+        Some(json!({"action": {"kind": "status", "status": 8}, "command": "Ping"})),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -28,20 +37,46 @@ async fn conflict_server_wins_refreshes_the_mirror() {
     no_push(&env).await;
     env.login().await;
     let cal = calendar(&env).await;
-    let put = env.backend.put_resource(USER, &cal, "c.ics", &ics("c-1", "Mine"), WriteCondition::None).await.unwrap();
+    let put = env
+        .backend
+        .put_resource(USER, &cal, "c.ics", &ics("c-1", "Mine"), WriteCondition::None)
+        .await
+        .unwrap();
     let sim_cal = env.sim_folder(8).await;
-    let items = env.control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None).await;
-    let sid = items[0]["server_id"].as_str().unwrap().to_owned();
-    env.control(Method::PUT, &format!("/users/{USER}/items/{sid}"), Some(json!({"merge": true, "data": {"Subject": "Theirs"}})))
+    let items = env
+        .control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None)
         .await;
+    let sid = items[0]["server_id"].as_str().unwrap().to_owned();
+    env.control(
+        Method::PUT,
+        &format!("/users/{USER}/items/{sid}"),
+        Some(json!({"merge": true, "data": {"Subject": "Theirs"}})),
+    )
+    .await;
     let res = env
         .backend
-        .put_resource(USER, &cal, "c.ics", &ics("c-1", "Mine again"), WriteCondition::IfMatch(put.etag.clone()))
+        .put_resource(
+            USER,
+            &cal,
+            "c.ics",
+            &ics("c-1", "Mine again"),
+            WriteCondition::IfMatch(put.etag.clone()),
+        )
         .await;
     assert!(matches!(res, Err(BackendError::Conflict(_))), "{res:?}");
-    let got = env.backend.get_resources(USER, &cal, Some(&["c.ics".to_owned()]), Format::ICalendar).await.unwrap();
-    assert!(got[0].body.contains("SUMMARY:Theirs"), "mirror refreshed with the server's version: {}", got[0].body);
-    let item = env.control(Method::GET, &format!("/users/{USER}/items/{sid}"), None).await;
+    let got = env
+        .backend
+        .get_resources(USER, &cal, Some(&["c.ics".to_owned()]), Format::ICalendar)
+        .await
+        .unwrap();
+    assert!(
+        got[0].body.contains("SUMMARY:Theirs"),
+        "mirror refreshed with the server's version: {}",
+        got[0].body
+    );
+    let item = env
+        .control(Method::GET, &format!("/users/{USER}/items/{sid}"), None)
+        .await;
     assert_eq!(item["data"]["Calendar:Subject"], "Theirs");
     env.check_mirror().await;
     env.engine.shutdown().await;
@@ -60,17 +95,35 @@ async fn conflict_client_wins_when_configured() {
     no_push(&env).await;
     env.login().await;
     let cal = calendar(&env).await;
-    let put = env.backend.put_resource(USER, &cal, "c.ics", &ics("c-1", "Mine"), WriteCondition::None).await.unwrap();
-    let sim_cal = env.sim_folder(8).await;
-    let items = env.control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None).await;
-    let sid = items[0]["server_id"].as_str().unwrap().to_owned();
-    env.control(Method::PUT, &format!("/users/{USER}/items/{sid}"), Some(json!({"merge": true, "data": {"Subject": "Theirs"}})))
-        .await;
-    env.backend
-        .put_resource(USER, &cal, "c.ics", &ics("c-1", "Mine again"), WriteCondition::IfMatch(put.etag.clone()))
+    let put = env
+        .backend
+        .put_resource(USER, &cal, "c.ics", &ics("c-1", "Mine"), WriteCondition::None)
         .await
         .unwrap();
-    let item = env.control(Method::GET, &format!("/users/{USER}/items/{sid}"), None).await;
+    let sim_cal = env.sim_folder(8).await;
+    let items = env
+        .control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None)
+        .await;
+    let sid = items[0]["server_id"].as_str().unwrap().to_owned();
+    env.control(
+        Method::PUT,
+        &format!("/users/{USER}/items/{sid}"),
+        Some(json!({"merge": true, "data": {"Subject": "Theirs"}})),
+    )
+    .await;
+    env.backend
+        .put_resource(
+            USER,
+            &cal,
+            "c.ics",
+            &ics("c-1", "Mine again"),
+            WriteCondition::IfMatch(put.etag.clone()),
+        )
+        .await
+        .unwrap();
+    let item = env
+        .control(Method::GET, &format!("/users/{USER}/items/{sid}"), None)
+        .await;
     assert_eq!(item["data"]["Calendar:Subject"], "Mine again");
     env.engine.sync_all(USER).await.unwrap();
     env.check_mirror().await;
@@ -81,17 +134,36 @@ async fn series_round_trip(pin: Option<ProtocolVersion>) {
     let env = env(|_| {}, |c| c.version_pin = pin).await;
     env.login().await;
     let cal = calendar(&env).await;
-    env.backend.put_resource(USER, &cal, "series.ics", SERIES, WriteCondition::MustNotExist).await.unwrap();
+    env.backend
+        .put_resource(USER, &cal, "series.ics", SERIES, WriteCondition::MustNotExist)
+        .await
+        .unwrap();
     let sim_cal = env.sim_folder(8).await;
-    let items = env.control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None).await;
+    let items = env
+        .control(Method::GET, &format!("/users/{USER}/folders/{sim_cal}/items"), None)
+        .await;
     assert_eq!(items.as_array().unwrap().len(), 1, "one series item upstream");
     let data = &items[0]["data"];
     assert_eq!(data["Calendar:Subject"], "Standup");
     let exceptions = data["Calendar:Exceptions"].to_string();
-    assert!(exceptions.contains("Standup (moved)"), "override upstream: {exceptions}");
-    assert!(exceptions.contains("Deleted"), "cancelled occurrence upstream: {exceptions}");
-    let got = env.backend.get_resources(USER, &cal, Some(&["series.ics".to_owned()]), Format::ICalendar).await.unwrap();
-    assert!(got[0].body.contains("RECURRENCE-ID"), "override served back: {}", got[0].body);
+    assert!(
+        exceptions.contains("Standup (moved)"),
+        "override upstream: {exceptions}"
+    );
+    assert!(
+        exceptions.contains("Deleted"),
+        "cancelled occurrence upstream: {exceptions}"
+    );
+    let got = env
+        .backend
+        .get_resources(USER, &cal, Some(&["series.ics".to_owned()]), Format::ICalendar)
+        .await
+        .unwrap();
+    assert!(
+        got[0].body.contains("RECURRENCE-ID"),
+        "override served back: {}",
+        got[0].body
+    );
     env.check_mirror().await;
     env.engine.shutdown().await;
 }
