@@ -409,6 +409,18 @@ async fn backend_errors_map_to_http_once() {
     let r = t.put(&path, &ev, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.xml().child(C, "valid-calendar-object-resource").is_some() && r.body.contains("RDATE"));
+    // The same refusal for an address book names CardDAV's precondition.
+    t.backend.fail_next_write(BackendError::NotRepresentable {
+        reason: "group cards are not supported".into(),
+    });
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:g1\r\nFN:Group\r\nN:;;;;\r\nEND:VCARD\r\n";
+    let r = t.put(&format!("{BOOK}g1.vcf"), card, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.xml().child(CR, "valid-address-data").is_some() && r.body.contains("group"),
+        "{}",
+        r.body
+    );
     t.backend.fail_next_write(BackendError::Locked);
     assert_eq!(t.put(&path, &ev, &[]).await.status, StatusCode::LOCKED);
     t.backend

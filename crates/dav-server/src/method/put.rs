@@ -89,6 +89,17 @@ pub async fn handle<B: Backend>(ctx: &Ctx<'_, B>, target: &Target, body: &[u8]) 
             children: vec![Node::href(ctx.hrefs.resource(*home, &ctx.user, id, &other))],
             message: format!("the uid is already used by {other}"),
         }),
+        // The precondition names the kind of data: CalDAV's element for calendars,
+        // CardDAV's for address books (RFC 4791 5.3.2.1, RFC 6352 6.3.2.1).
+        Err(BackendError::NotRepresentable { reason }) => Err(DavError::condition(
+            StatusCode::FORBIDDEN,
+            if cal {
+                cond("valid-calendar-object-resource")
+            } else {
+                cond("valid-address-data")
+            },
+            format!("not representable in exchange: {reason}"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
