@@ -32,6 +32,7 @@ pub struct Engine {
     /// In-flight writes hold a read guard; shutdown takes the write guard.
     pub(crate) writes: RwLock<()>,
     pub(crate) shutting_down: AtomicBool,
+    maintenance: AtomicBool,
     /// Upstream requests sent (for benchmarks and metrics).
     pub(crate) upstream_requests: AtomicU64,
     installation: tokio::sync::OnceCell<String>,
@@ -122,6 +123,7 @@ impl Engine {
             shutdown_tx,
             writes: RwLock::new(()),
             shutting_down: AtomicBool::new(false),
+            maintenance: AtomicBool::new(false),
             upstream_requests: AtomicU64::new(0),
             installation: tokio::sync::OnceCell::new(),
         })
@@ -166,20 +168,44 @@ impl Engine {
             acct.check_unlocked()?;
             return Ok(Some(u));
         }
-        let acct = self.account(user).await?;
-        acct.check_unlocked()?;
-        let header = BasicAuth::new(user, password);
-        // Ask upstream with the candidate credentials without disturbing the live client.
-        let mut probe_cfg = self.client_config(&acct.device_id);
+        // Ask upstream with the candidate credentials without disturbing the live client, and
+        // before creating anything for an unknown user name.
+        let installation = self.installation_id().await?;
+        let u = user.to_owned();
+        let known = blocking(&self.store, move |s| s.partnerships_for_user(&u))
+            .await?
+            .into_iter()
+            .next();
+        let (device, state) = match (self.loaded_account(user), &known) {
+            (Some(a), _) => {
+                a.check_unlocked()?;
+                (a.device_id.clone(), a.client.state())
+            }
+            (None, Some(p)) => {
+                if p.lock.is_locked() {
+                    return Err(EngineError::Locked(format!(
+                        "account {user} is locked; an operator must unlock it"
+                    )));
+                }
+                (p.device_id.clone(), state_from_partnership(p))
+            }
+            (None, None) => (
+                device_id(&self.cfg.device_id_prefix, user, &installation),
+                PartnershipState::new(self.cfg.upstream_url.clone()),
+            ),
+        };
+        let mut probe_cfg = self.client_config(&device);
         probe_cfg.user = user.to_owned();
-        let probe =
-            Client::new(probe_cfg, acct.client.state(), Arc::new(header.clone())).map_err(EngineError::from_client)?;
+        let probe = Client::new(probe_cfg, state, Arc::new(BasicAuth::new(user, password)))
+            .map_err(EngineError::from_client)?;
         self.upstream_requests.fetch_add(1, Ordering::Relaxed);
         match probe.options().await {
             Ok(_) => {}
             Err(eas_client::Error::Unauthorized { .. }) | Err(eas_client::Error::Forbidden) => return Ok(None),
             Err(e) => return Err(EngineError::from_client(e)),
         }
+        let acct = self.account(user).await?;
+        acct.check_unlocked()?;
         acct.creds.set(user, password);
         self.creds.insert(key, acct.user.clone()).await;
         match acct.ensure_ready(self).await {
@@ -197,11 +223,45 @@ impl Engine {
         if let Some(a) = self.lock_accounts().get(user) {
             return Ok(a.clone());
         }
+        self.start_maintenance();
         let installation = self.installation_id().await?;
         let p = self.partnership_for(user, &installation).await?;
         let acct = Arc::new(self.build_account(p)?);
         let mut map = self.lock_accounts();
         Ok(map.entry(user.to_owned()).or_insert(acct).clone())
+    }
+
+    /// Starts (once) the hourly pruning of tombstones older than the horizon and of finished
+    /// outbox entries older than a week.
+    fn start_maintenance(self: &Arc<Self>) {
+        if self.maintenance.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let eng = Arc::downgrade(self);
+        let mut shutdown = self.shutdown_tx.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let Some(e) = eng.upgrade() else { return };
+                let horizon = i64::try_from(e.cfg.tombstone_horizon.as_millis()).unwrap_or(i64::MAX);
+                let now = now_ms();
+                let r = blocking(&e.store, move |s| {
+                    let t = s.prune_tombstones(now.saturating_sub(horizon))?;
+                    let o = s.outbox_prune_finished(now.saturating_sub(7 * 24 * 3600 * 1000))?;
+                    Ok((t, o))
+                })
+                .await;
+                match r {
+                    Ok((t, o)) if t + o > 0 => tracing::info!(tombstones = t, outbox = o, "pruned"),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "pruning failed"),
+                }
+                drop(e);
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        });
     }
 
     /// The account if it is already loaded (no store access).

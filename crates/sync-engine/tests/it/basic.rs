@@ -17,6 +17,11 @@ async fn login_initial_mirror_and_dav_reads() {
     seed(&env.sim, USER, &con, 12, contact).await;
 
     assert_eq!(env.backend.authenticate(USER, "wrong").await.unwrap(), None);
+    assert_eq!(env.backend.authenticate("mallory", "x").await.unwrap(), None);
+    assert!(
+        env.engine.accounts().await.unwrap().is_empty(),
+        "failed logins create nothing"
+    );
     env.login().await;
     let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
     assert_eq!(cals.len(), 2, "calendar + tasks: {cals:?}");
