@@ -199,3 +199,28 @@ fn cancelled_override_and_exdate_are_one_deletion() {
     let out = ical_to_eas(&wrap(&src), ItemClass::Calendar, V16).unwrap();
     assert_eq!(out.occurrence_edits.len(), 1);
 }
+
+/// The client's RRULE spelling (part order, INTERVAL=1, UNTIL form) comes
+/// back while the EAS recurrence is unchanged; an upstream change wins.
+#[test]
+fn rrule_spelling_comes_back() {
+    let src = "BEGIN:VEVENT\r\nUID:r\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nDTEND;TZID=Europe/Berlin:20260105T100000\r\n\
+RRULE:BYDAY=MO,WE;INTERVAL=1;FREQ=WEEKLY;UNTIL=20260301T000000Z\r\nEND:VEVENT\r\n";
+    for v in [V14, V16] {
+        let (_, back) = round_trip(src, v);
+        assert!(
+            back.contains("RRULE:BYDAY=MO,WE;INTERVAL=1;FREQ=WEEKLY;UNTIL=20260301T000000Z\r\n"),
+            "{back}"
+        );
+    }
+    let out = ical_to_eas(&wrap(src), ItemClass::Calendar, V14).unwrap();
+    let mut d = out.application_data.clone();
+    let mut r = d.find(c::RECURRENCE).unwrap().clone();
+    r.remove_all(c::DAY_OF_WEEK);
+    r.push_text(c::DAY_OF_WEEK, "2");
+    d.remove_all(c::RECURRENCE);
+    d.push(r);
+    let back = eas_to_ical(&d, ItemClass::Calendar, V14, &out.residue).unwrap();
+    assert!(back.contains("RRULE:FREQ=WEEKLY;"), "{back}");
+    assert!(back.contains("BYDAY=MO\r\n") || back.contains("BYDAY=MO;"), "{back}");
+}

@@ -35,6 +35,9 @@ pub(crate) const FLOATING: &str = "VEVENT#FLOATING";
 /// when it was not DTEND: the DURATION line, or empty for no end at all.
 pub(crate) const END_FORM: &str = "#END";
 
+/// Residue path of the client's RRULE spelling: `<canonical value>\n<client line>`.
+pub(crate) const RRULE_FORM: &str = "VEVENT#RRULE";
+
 /// Residue path suffix (after `VEVENT;RECURRENCE-ID=<UTC>`) of a whole
 /// override the client marked STATUS:CANCELLED (sent as a deleted occurrence).
 pub(crate) const CANCELLED: &str = "#CANCELLED";
@@ -259,7 +262,9 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         e.is_leap_month = master
             .prop("X-EAS-ISLEAPMONTH")
             .and_then(|p| p.value.trim().parse().ok());
-        data.push(recur::to_element(&e, RecurTags { tasks: false }, version));
+        let el = recur::to_element(&e, RecurTags { tasks: false }, version);
+        keep_rrule_spelling(ics, rp, &el, &timing, &mut residue);
+        data.push(el);
     } else if !overrides.is_empty() || master.prop("EXDATE").is_some() {
         return Err(MapError::Invalid(
             "EXDATE or overrides on an event without RRULE".into(),
@@ -391,6 +396,54 @@ pub fn with_exceptions(master: &Element, edits: &[OccurrenceEdit]) -> Element {
     }
     out.push(list);
     out
+}
+
+/// Keeps the client's RRULE line beside the RRULE the renderer will write
+/// from `el` (`VEVENT#RRULE`: the canonical value, then the client's line),
+/// so the client's spelling comes back while the recurrence is unchanged.
+fn keep_rrule_spelling(ics: &str, rp: &ical::Property, el: &Element, t: &Timing, res: &mut Residue) {
+    let Ok(back) = recur::from_element(el, RecurTags { tasks: false }) else {
+        return;
+    };
+    let until = back.until.map(|u| {
+        if t.all_day {
+            crate::time::ical_date(crate::time::utc_date(u))
+        } else {
+            compact(u)
+        }
+    });
+    let Ok(canon) = recur::eas_to_rrule(&back, until) else {
+        return;
+    };
+    let line = raw_rrule_line(ics, &rp.value).unwrap_or_else(|| rp.to_line());
+    if line != format!("RRULE:{canon}") {
+        keep::push(res, RRULE_FORM, format!("{canon}\n{line}"));
+    }
+}
+
+/// The client's own RRULE line as written (the parser adapter re-serialises
+/// values in its canonical part order): the unfolded source line whose parsed
+/// value is `parsed`.
+fn raw_rrule_line(ics: &str, parsed: &str) -> Option<String> {
+    let unfolded = ics
+        .replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .replace("\n ", "")
+        .replace("\n\t", "");
+    unfolded
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| l.get(..5).is_some_and(|n| n.eq_ignore_ascii_case("RRULE")))
+        .find(|l| {
+            let cal = format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{l}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+            ical::parse(&cal).ok().is_some_and(|c| {
+                c.children
+                    .first()
+                    .and_then(|e| e.prop("RRULE"))
+                    .is_some_and(|p| p.value == parsed)
+            })
+        })
+        .map(str::to_owned)
 }
 
 /// Whether `ev` has STATUS:CANCELLED.

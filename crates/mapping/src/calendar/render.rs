@@ -113,7 +113,19 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
                 compact(u)
             }
         });
-        master.push_raw("RRULE", &recur::eas_to_rrule(&e, until)?);
+        let value = recur::eas_to_rrule(&e, until)?;
+        let kept = residue
+            .entries
+            .iter()
+            .filter(|x| x.path == super::RRULE_FORM)
+            .filter_map(|x| x.line.split_once('\n'))
+            .find(|(canon, _)| *canon == value)
+            .and_then(|(_, line)| ical::parse_line(line))
+            .filter(|p| p.name == "RRULE");
+        match kept {
+            Some(p) => master.push(p),
+            None => master.push_raw("RRULE", &value),
+        }
         if let Some(v) = e.calendar_type {
             master.push_raw("X-EAS-CALENDARTYPE", &v.to_string());
         }
