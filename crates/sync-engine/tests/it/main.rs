@@ -7,4 +7,5 @@ mod crash;
 mod dav_http;
 mod faults;
 mod large;
+mod ops;
 mod writes;
