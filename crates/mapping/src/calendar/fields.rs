@@ -208,6 +208,38 @@ pub fn parse_duration(s: &str) -> Option<SignedDuration> {
     Some(SignedDuration::from_secs(if neg { -secs } else { secs }))
 }
 
+/// `start` + an iCalendar DURATION, its days and weeks counted as nominal
+/// days in `zone` (RFC 5545 3.3.6: 23 or 25 hours across a DST change), its
+/// time part as exact seconds. Without a zone every day is 24 hours.
+pub fn add_duration(start: jiff::Timestamp, zone: Option<&jiff::tz::TimeZone>, raw: &str) -> Option<jiff::Timestamp> {
+    let s = raw.trim();
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (date_part, time_part) = match body.find(['T', 't']) {
+        Some(i) => (body.get(..i)?, body.get(i..)?),
+        None => (body, ""),
+    };
+    let sign = if neg { -1 } else { 1 };
+    let days = sign * parse_duration(date_part)?.as_secs() / 86_400;
+    let secs = if time_part.is_empty() {
+        0
+    } else {
+        sign * parse_duration(&format!("P{time_part}"))?.as_secs()
+    };
+    let mid = match zone {
+        Some(z) if days != 0 => {
+            let span = jiff::Span::new().try_days(days).ok()?;
+            start.to_zoned(z.clone()).checked_add(span).ok()?.timestamp()
+        }
+        _ => start
+            .checked_add(SignedDuration::from_secs(days.checked_mul(86_400)?))
+            .ok()?,
+    };
+    mid.checked_add(SignedDuration::from_secs(secs)).ok()
+}
+
 /// Minutes before start of the first alarm that EAS `Reminder` can carry:
 /// a DISPLAY (or AUDIO) alarm whose TRIGGER is a duration at or before the
 /// start. Returns the alarm's index among the component's VALARMs.

@@ -224,3 +224,18 @@ RRULE:BYDAY=MO,WE;INTERVAL=1;FREQ=WEEKLY;UNTIL=20260301T000000Z\r\nEND:VEVENT\r\
     assert!(back.contains("RRULE:FREQ=WEEKLY;"), "{back}");
     assert!(back.contains("BYDAY=MO\r\n") || back.contains("BYDAY=MO;"), "{back}");
 }
+
+/// RFC 5545 3.3.6: DURATION days are nominal; P1D across the spring DST
+/// change in Berlin is 23 hours, and the DURATION form still comes back.
+#[test]
+fn nominal_duration_days_across_dst() {
+    let src =
+        "BEGIN:VEVENT\r\nUID:n\r\nDTSTART;TZID=Europe/Berlin:20260328T120000\r\nDURATION:P1DT1H\r\nEND:VEVENT\r\n";
+    for v in [V14, V16] {
+        let (out, back) = round_trip(src, v);
+        assert_eq!(out.application_data.child_text(c::START_TIME), Some("20260328T110000Z"));
+        assert_eq!(out.application_data.child_text(c::END_TIME), Some("20260329T110000Z"));
+        assert!(back.contains("DURATION:P1DT1H\r\n"), "{back}");
+        assert!(!back.contains("DTEND"), "{back}");
+    }
+}

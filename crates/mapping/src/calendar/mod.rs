@@ -112,7 +112,9 @@ impl Timing {
                     .checked_add(jiff::SignedDuration::from_secs(days.saturating_mul(86_400)))
                     .unwrap_or(start)
             } else {
-                start.checked_add(d).unwrap_or(start).max(start)
+                fields::add_duration(start, zone.as_ref().map(|z| &z.tz), &p.value)
+                    .unwrap_or(start)
+                    .max(start)
             }
         } else if all_day {
             start.checked_add(24.hours()).unwrap_or(start)

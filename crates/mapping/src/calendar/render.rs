@@ -377,8 +377,11 @@ fn restore_end_form(
             .map(|sp| i64::from(sp.get_days()).max(1));
         let want_days = (want.as_secs().max(1) + 86_399) / 86_400;
         days.is_ok_and(|n| n == want_days)
+    } else if let Some(p) = &duration {
+        let zone = frame.zone.as_ref().map(|z| &z.tz);
+        fields::add_duration(s, zone, &p.value).is_some_and(|x| x.max(s) == e)
     } else {
-        e.duration_since(s) == want
+        e == s
     };
     if !same {
         return Ok(());
