@@ -31,6 +31,9 @@ use crate::{keep, ItemClass, MapError, ProtocolVersion, Residue, ToEas};
 /// Residue path of the client's original lines of coarsely mapped properties.
 const ORIG: &str = "VTODO#ORIG";
 
+/// Residue path of the client's RRULE spelling: `<canonical value>\n<client line>`.
+const RRULE_FORM: &str = "VTODO#RRULE";
+
 /// Maps one iCalendar VTODO to EAS.
 ///
 /// # Errors
@@ -142,7 +145,16 @@ pub fn to_eas(ics: &str, version: ProtocolVersion) -> Result<ToEas, MapError> {
         e.start = Some(*anchor);
         e.regenerate = todo.prop("X-EAS-REGENERATE").and_then(|p| p.value.trim().parse().ok());
         e.dead_occur = todo.prop("X-EAS-DEADOCCUR").and_then(|p| p.value.trim().parse().ok());
-        d.push(recur::to_element(&e, RecurTags { tasks: true }, version));
+        let el = recur::to_element(&e, RecurTags { tasks: true }, version);
+        let canon = recur::from_element(&el, RecurTags { tasks: true })
+            .and_then(|b| recur::eas_to_rrule(&b, b.until.map(crate::time::compact)));
+        if let Ok(canon) = canon {
+            let line = crate::calendar::raw_rrule_line(ics, &rp.value).unwrap_or_else(|| rp.to_line());
+            if line != format!("RRULE:{canon}") {
+                keep::push(&mut residue, RRULE_FORM, format!("{canon}\n{line}"));
+            }
+        }
+        d.push(el);
     }
     let reminder = task_reminder(todo, start.as_ref().map(|x| x.1), due.as_ref().map(|x| x.1));
     d.push_text(k::REMINDER_SET, if reminder.is_some() { "1" } else { "0" });
@@ -290,7 +302,19 @@ pub fn from_eas(data: &Element, _version: ProtocolVersion, residue: &Residue) ->
     if let Some(r) = data.find(k::RECURRENCE) {
         let e = recur::from_element(r, RecurTags { tasks: true })?;
         let until = e.until.map(crate::time::compact);
-        todo.push_raw("RRULE", &recur::eas_to_rrule(&e, until)?);
+        let value = recur::eas_to_rrule(&e, until)?;
+        let kept = residue
+            .entries
+            .iter()
+            .filter(|x| x.path == RRULE_FORM)
+            .filter_map(|x| x.line.split_once('\n'))
+            .find(|(canon, _)| *canon == value)
+            .and_then(|(_, line)| ical::parse_line(line))
+            .filter(|p| p.name == "RRULE");
+        match kept {
+            Some(p) => todo.push(p),
+            None => todo.push_raw("RRULE", &value),
+        }
         if let Some(v) = e.regenerate {
             todo.push_raw("X-EAS-REGENERATE", &v.to_string());
         }

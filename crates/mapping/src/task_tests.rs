@@ -147,3 +147,13 @@ fn duration_without_start_is_kept() {
     let ics = eas_to_ical(&out.application_data, ItemClass::Tasks, V, &out.residue).unwrap();
     assert!(ics.contains("DURATION:PT1H\r\n"), "{ics}");
 }
+
+/// The client's RRULE spelling comes back on a recurring task too.
+#[test]
+fn rrule_spelling_comes_back() {
+    let src =
+        wrap("BEGIN:VTODO\r\nUID:r2\r\nDUE:20240105T170000Z\r\nRRULE:BYDAY=FR;INTERVAL=1;FREQ=WEEKLY\r\nEND:VTODO\r\n");
+    let out = ical_to_eas(&src, ItemClass::Tasks, V).unwrap();
+    let back = eas_to_ical(&out.application_data, ItemClass::Tasks, V, &out.residue).unwrap();
+    assert!(back.contains("RRULE:BYDAY=FR;INTERVAL=1;FREQ=WEEKLY\r\n"), "{back}");
+}

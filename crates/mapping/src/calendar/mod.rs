@@ -426,7 +426,7 @@ fn keep_rrule_spelling(ics: &str, rp: &ical::Property, el: &Element, t: &Timing,
 /// The client's own RRULE line as written (the parser adapter re-serialises
 /// values in its canonical part order): the unfolded source line whose parsed
 /// value is `parsed`.
-fn raw_rrule_line(ics: &str, parsed: &str) -> Option<String> {
+pub(crate) fn raw_rrule_line(ics: &str, parsed: &str) -> Option<String> {
     let unfolded = ics
         .replace("\r\n ", "")
         .replace("\r\n\t", "")
