@@ -329,8 +329,17 @@ impl Account {
         let request = wbxml::decode(&unb64(&record.request)?).map_err(|e| EngineError::Internal(e.to_string()))?;
         let id = entry.id;
         blocking(&eng.store, move |s| s.outbox_mark_sent(id)).await?;
-        // On a transport error the entry stays pending and is re-sent with the same key first.
-        let root = self.call(eng, self.client.raw_command("Sync", &request)).await?;
+        // On a transport error (or an answer that may have been cut) the entry stays pending and
+        // is re-sent with the same key first; a global refusal status finishes it.
+        let root = match self.call(eng, self.client.raw_command("Sync", &request)).await {
+            Ok(r) => r,
+            Err(e @ EngineError::Rejected { .. }) => {
+                let msg = e.to_string();
+                let _ = blocking(&eng.store, move |s| s.outbox_fail(id, &msg)).await;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let resp = match root {
             Some(el) => SyncResponse::from_element(&el, version).map_err(|e| EngineError::Upstream(e.to_string()))?,
             None => return Err(EngineError::Upstream("empty answer to a Sync with commands".into())),
