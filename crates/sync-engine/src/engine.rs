@@ -166,7 +166,10 @@ impl Engine {
         if let Some(u) = self.creds.get(&key).await {
             let acct = self.account(&u).await?;
             acct.check_unlocked()?;
-            return Ok(Some(u));
+            // A rebuilt account (after an unlock elsewhere) has no credentials yet: verify again.
+            if acct.creds.is_set() {
+                return Ok(Some(u));
+            }
         }
         // Ask upstream with the candidate credentials without disturbing the live client, and
         // before creating anything for an unknown user name.
@@ -220,8 +223,19 @@ impl Engine {
 
     /// The in-memory account of `user`, created (with its partnership) on first use.
     pub(crate) async fn account(self: &Arc<Self>, user: &str) -> Result<Arc<Account>> {
-        if let Some(a) = self.lock_accounts().get(user) {
-            return Ok(a.clone());
+        let loaded = self.lock_accounts().get(user).cloned();
+        if let Some(a) = loaded {
+            if a.check_unlocked().is_ok() {
+                return Ok(a);
+            }
+            // Locked in memory: an operator may have unlocked it from another process
+            // (`easdav accounts unlock`); then start over from the store.
+            let pid = a.partnership;
+            let p = blocking(&self.store, move |s| s.partnership(pid)).await?;
+            if p.is_some_and(|p| p.lock.is_locked()) {
+                return Ok(a);
+            }
+            self.unload(user).await;
         }
         self.start_maintenance();
         let installation = self.installation_id().await?;

@@ -428,7 +428,10 @@ async fn remote_wipe_purges_and_locks() {
     // Operator unlocks after the Exchange admin removed the partnership.
     env.control(Method::DELETE, &format!("/users/{USER}/devices/{device}"), None)
         .await;
-    env.engine.unlock(USER).await.unwrap();
+    // The operator runs in another process (`easdav accounts unlock`): a second engine on the store.
+    let operator = sync_engine::Engine::new(env.store.clone(), test_config(env.sim.url()));
+    operator.unlock(USER).await.unwrap();
+    assert!(!operator.accounts().await.unwrap()[0].locked);
     env.login().await;
     let cals = env.backend.list_collections(USER, Home::Calendars).await.unwrap();
     assert_eq!(
