@@ -18,7 +18,7 @@ use crate::EngineConfig;
 /// The user name of the sentinel partnership that carries the installation id.
 const INSTALLATION_USER: &str = "\u{1}easdav-installation";
 
-/// The sync engine of one easdav installation: one [`Account`] per user, sharing one store.
+/// The sync engine of one easdav installation: one account (partnership) per user, sharing one store.
 ///
 /// Build it with [`Engine::new`], serve it with [`Engine::dav_backend`], stop it with
 /// [`Engine::shutdown`].
@@ -516,8 +516,8 @@ fn cred_key(user: &str, password: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The stable DeviceId of `user` on this installation: prefix + 32 hex digits (≤ 32 chars total
-/// after trimming the prefix to 12 alphanumerics... the hash part is shortened to fit).
+/// The stable DeviceId of `user` on this installation: the prefix (its first 12 ASCII
+/// alphanumerics) followed by hex digits of SHA-256(installation id, user), 32 characters in all.
 pub(crate) fn device_id(prefix: &str, user: &str, installation: &str) -> String {
     let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect();
     let mut h = Sha256::new();
