@@ -198,6 +198,24 @@ fn run(path: &Path, text: &str) -> Result<(String, String), MapError> {
     }
 }
 
+/// Splits a file holding several top-level objects (test suites concatenate
+/// them) into one text per object, as a DAV client would PUT them.
+fn split_objects(text: &str, top: &str) -> Vec<String> {
+    let begin = format!("BEGIN:{top}");
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end().eq_ignore_ascii_case(&begin) && !cur.trim().is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push_str(line);
+    }
+    if !cur.trim().is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
@@ -246,64 +264,70 @@ fn main() {
         } else {
             "iCalendar"
         };
-        let text = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-        let rel = p.strip_prefix(&root).unwrap_or(p).display().to_string();
-        let t = totals.entry(kind).or_default();
-        t.0 += 1;
-        let result = std::panic::catch_unwind(|| run(p, &text));
-        match result {
-            Ok(Ok((bare, with))) => {
-                t.1 += 1;
-                let (c, lb, lw) = compare(&text, &bare, &with);
-                t.2.props += c.props;
-                t.2.bare += c.bare;
-                t.2.residue += c.residue;
-                t.2.verbatim += c.verbatim;
-                let ln = lost_names.entry(kind).or_default();
-                for n in &lb {
-                    *ln.0.entry(n.clone()).or_default() += 1;
-                }
-                for l in &lw {
-                    let n = key(l).map(|k| k.0).unwrap_or_else(|| l.clone());
-                    *ln.1.entry(n).or_default() += 1;
-                }
-                if !quiet {
-                    println!(
-                        "{rel}: {} props; without residue {} ({}); with residue {} ({}), verbatim {}",
-                        c.props,
-                        c.bare,
-                        pct(c.bare, c.props),
-                        c.residue,
-                        pct(c.residue, c.props),
-                        pct(c.verbatim, c.props)
-                    );
-                    if !lb.is_empty() {
-                        let mut names = lb.clone();
-                        names.sort();
-                        names.dedup();
-                        println!("    lost without residue: {}", names.join(", "));
+        let whole = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+        let objects = split_objects(&whole, if kind == "vCard" { "VCARD" } else { "VCALENDAR" });
+        let many = objects.len() > 1;
+        for (n, text) in objects.iter().enumerate() {
+            let text = text.as_str();
+            let base = p.strip_prefix(&root).unwrap_or(p).display().to_string();
+            let rel = if many { format!("{base}#{}", n + 1) } else { base };
+            let t = totals.entry(kind).or_default();
+            t.0 += 1;
+            let result = std::panic::catch_unwind(|| run(p, text));
+            match result {
+                Ok(Ok((bare, with))) => {
+                    t.1 += 1;
+                    let (c, lb, lw) = compare(&text, &bare, &with);
+                    t.2.props += c.props;
+                    t.2.bare += c.bare;
+                    t.2.residue += c.residue;
+                    t.2.verbatim += c.verbatim;
+                    let ln = lost_names.entry(kind).or_default();
+                    for n in &lb {
+                        *ln.0.entry(n.clone()).or_default() += 1;
                     }
                     for l in &lw {
-                        println!("    LOST with residue: {l}");
+                        let n = key(l).map(|k| k.0).unwrap_or_else(|| l.clone());
+                        *ln.1.entry(n).or_default() += 1;
+                    }
+                    if !quiet {
+                        println!(
+                            "{rel}: {} props; without residue {} ({}); with residue {} ({}), verbatim {}",
+                            c.props,
+                            c.bare,
+                            pct(c.bare, c.props),
+                            c.residue,
+                            pct(c.residue, c.props),
+                            pct(c.verbatim, c.props)
+                        );
+                        if !lb.is_empty() {
+                            let mut names = lb.clone();
+                            names.sort();
+                            names.dedup();
+                            println!("    lost without residue: {}", names.join(", "));
+                        }
+                        for l in &lw {
+                            println!("    LOST with residue: {l}");
+                        }
                     }
                 }
-            }
-            Ok(Err(e)) => {
-                let msg = e.to_string();
-                let short: String = msg.chars().take(70).collect();
-                *errors.entry(kind).or_default().entry(short).or_default() += 1;
-                if !quiet {
-                    println!("{rel}: ERROR {msg}");
+                Ok(Err(e)) => {
+                    let msg = e.to_string();
+                    let short: String = msg.chars().take(70).collect();
+                    *errors.entry(kind).or_default().entry(short).or_default() += 1;
+                    if !quiet {
+                        println!("{rel}: ERROR {msg}");
+                    }
                 }
-            }
-            Err(_) => {
-                *errors.entry(kind).or_default().entry("PANIC".into()).or_default() += 1;
-                println!("{rel}: PANIC");
+                Err(_) => {
+                    *errors.entry(kind).or_default().entry("PANIC".into()).or_default() += 1;
+                    println!("{rel}: PANIC");
+                }
             }
         }
     }
     println!();
-    println!("| kind | files | mapped | errors | properties | preserved without residue | preserved with residue | verbatim with residue |");
+    println!("| kind | objects | mapped | errors | properties | preserved without residue | preserved with residue | verbatim with residue |");
     println!("|---|---|---|---|---|---|---|---|");
     let mut all = (0, 0, Count::default());
     for (kind, (files, mapped, c)) in &totals {
