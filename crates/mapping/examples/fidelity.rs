@@ -277,7 +277,7 @@ fn main() {
             match result {
                 Ok(Ok((bare, with))) => {
                     t.1 += 1;
-                    let (c, lb, lw) = compare(&text, &bare, &with);
+                    let (c, lb, lw) = compare(text, &bare, &with);
                     t.2.props += c.props;
                     t.2.bare += c.bare;
                     t.2.residue += c.residue;
