@@ -27,7 +27,7 @@ pub struct Table {
 }
 
 impl Table {
-    /// Renders the Markdown table. Ratio columns: `req/s` is target/baseline (above 1 = more
+    /// Renders the Markdown table (requests that failed validation are noted after req/s). Ratio columns: `req/s` is target/baseline (above 1 = more
     /// throughput); `p50` and `p99` are target/baseline latency (below 1 = faster).
     pub fn markdown(&self) -> String {
         let mut s = String::from("| request | clients |");
@@ -48,7 +48,18 @@ impl Table {
         for r in &self.rows {
             let _ = write!(s, "| {} | {} |", r.case, r.clients);
             for st in &r.stats {
-                let _ = write!(s, " {} | {} | {} |", num(st.rps), num(st.p50_ms), num(st.p99_ms));
+                let failed = if st.failed > 0 {
+                    format!(" ({} failed)", st.failed)
+                } else {
+                    String::new()
+                };
+                let _ = write!(
+                    s,
+                    " {}{failed} | {} | {} |",
+                    num(st.rps),
+                    num(st.p50_ms),
+                    num(st.p99_ms)
+                );
             }
             if let Some(b) = self.baseline.and_then(|b| r.stats.get(b)) {
                 for &i in &others {
