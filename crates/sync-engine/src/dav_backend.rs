@@ -188,23 +188,38 @@ pub(crate) fn render_item(
     version: mapping::ProtocolVersion,
     vcard: mapping::VcardVersion,
 ) -> Result<String> {
-    render_payload(&item.payload, &item.residue, class, version, vcard)
+    render_payload(&item.payload, &item.residue, &item.resource_name, class, version, vcard)
         .map_err(|e| EngineError::Internal(format!("rendering {}: {e}", item.resource_name)))
 }
 
-/// Renders upstream payload bytes plus residue bytes with `mapping`.
+/// Renders upstream payload bytes plus residue bytes with `mapping`; `resource_name` gives
+/// contacts created in Exchange (which have no UID in EAS) a stable UID.
 pub(crate) fn render_payload(
     payload: &[u8],
     residue: &[u8],
+    resource_name: &str,
     class: mapping::ItemClass,
     version: mapping::ProtocolVersion,
     vcard: mapping::VcardVersion,
 ) -> Result<String> {
-    let residue = if residue.is_empty() {
+    let mut residue = if residue.is_empty() {
         mapping::Residue::default()
     } else {
         mapping::Residue::from_bytes(residue).map_err(|e| EngineError::Internal(format!("residue: {e}")))?
     };
+    if class == mapping::ItemClass::Contacts
+        && !residue
+            .entries
+            .iter()
+            .any(|e| e.line.to_ascii_uppercase().starts_with("UID"))
+    {
+        // CardDAV requires a UID (RFC 6352 5.1); derive a stable one from the resource name.
+        let stem = resource_name.strip_suffix(".vcf").unwrap_or(resource_name);
+        residue.entries.push(mapping::ResidueEntry {
+            path: "VCARD".to_owned(),
+            line: format!("UID:easdav-{stem}"),
+        });
+    }
     let el = wbxml::decode(payload).map_err(|e| EngineError::Internal(format!("payload: {e}")))?;
     match class {
         mapping::ItemClass::Contacts => mapping::eas_to_vcard(&el, version, &residue, vcard),

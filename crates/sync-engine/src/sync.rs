@@ -182,11 +182,12 @@ pub(crate) fn prerender(
 ) -> store::Result<()> {
     for c in changes.iter_mut() {
         if let ItemChange::Upsert(u) = c {
-            let residue = s
-                .item_by_server_id(folder, &u.server_id)?
-                .map(|i| i.residue)
-                .unwrap_or_default();
-            match crate::dav_backend::render_payload(&u.payload, &residue, class, version, mapping::VcardVersion::V3) {
+            let (residue, name) = match s.item_by_server_id(folder, &u.server_id)? {
+                Some(i) => (i.residue, i.resource_name),
+                None => (Vec::new(), u.resource_name.clone()),
+            };
+            let v3 = mapping::VcardVersion::V3;
+            match crate::dav_backend::render_payload(&u.payload, &residue, &name, class, version, v3) {
                 Ok(text) => u.rendered = Some(text.into_bytes()),
                 Err(e) => tracing::warn!(server_id = %u.server_id, error = %e, "cannot render upstream item"),
             }

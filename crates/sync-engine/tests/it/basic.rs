@@ -55,6 +55,11 @@ async fn login_initial_mirror_and_dav_reads() {
         .get_resources(USER, &books[0].id, None, Format::VCard3)
         .await
         .unwrap();
+    assert!(
+        cards.iter().all(|c| c.body.contains("UID:easdav-")),
+        "contacts created in Exchange get a stable UID: {}",
+        cards[0].body
+    );
     assert_eq!(cards.len(), 12);
     assert!(
         cards.iter().all(|c| c.body.contains("VERSION:3.0")),
