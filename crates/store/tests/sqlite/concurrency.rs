@@ -37,15 +37,20 @@ fn readers_see_whole_pages_while_a_writer_runs() {
         .expect("folder");
     let start_seq = f.change_seq;
     let done = Arc::new(AtomicBool::new(false));
+    // The writer starts only once every reader is running, so reads overlap writes.
+    let start = Arc::new(std::sync::Barrier::new(READERS + 1));
 
     let readers: Vec<_> = (0..READERS)
         .map(|r| {
             let store = Arc::clone(&store);
             let done = Arc::clone(&done);
+            let start = Arc::clone(&start);
             thread::spawn(move || {
                 let mut last_ctag = start_seq;
                 let mut reads = 0usize;
-                while !done.load(Ordering::Acquire) && reads < MAX_READS {
+                start.wait();
+                // At least one read per reader, however the threads are scheduled.
+                loop {
                     reads += 1;
                     let page = store.changes_since(f.id, None, usize::MAX).expect("changes");
                     assert_eq!(page.changes.len() % PER_PAGE, 0, "reader {r} saw half a page");
@@ -62,11 +67,15 @@ fn readers_see_whole_pages_while_a_writer_runs() {
                         assert!(folder.change_seq >= last_ctag);
                         last_ctag = folder.change_seq;
                     }
+                    if done.load(Ordering::Acquire) || reads >= MAX_READS {
+                        break;
+                    }
                 }
                 reads
             })
         })
         .collect();
+    start.wait();
 
     for n in 0..PAGES {
         let changes = (0..PER_PAGE)
