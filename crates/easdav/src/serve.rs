@@ -56,10 +56,12 @@ impl RunningGateway {
 /// # Errors
 /// When a CA file cannot be read or no upstream URL is configured.
 pub fn engine_config(cfg: &Config) -> anyhow::Result<EngineConfig> {
-    let url = cfg
-        .upstream_url
-        .clone()
-        .context("no upstream URL: Autodiscover is not implemented yet; set upstream.url or --upstream")?;
+    let url = match (&cfg.upstream_url, cfg.autodiscover) {
+        (Some(u), _) => u.clone(),
+        // Each user's endpoint is found from the e-mail address they log in with.
+        (None, true) => String::new(),
+        (None, false) => anyhow::bail!("no upstream URL: set upstream.url, --upstream or upstream.autodiscover"),
+    };
     let mut e = EngineConfig::new(url);
     e.version_pin = match &cfg.protocol_version {
         Some(v) => Some(
@@ -89,6 +91,11 @@ pub fn engine_config(cfg: &Config) -> anyhow::Result<EngineConfig> {
     for p in &cfg.ca_roots {
         e.extra_roots_pem
             .push(std::fs::read(p).with_context(|| format!("reading CA file {}", p.display()))?);
+    }
+    if cfg.autodiscover {
+        let mut opts = eas_client::AutodiscoverOptions::default();
+        opts.tls.extra_roots_pem = e.extra_roots_pem.clone();
+        e.autodiscover = Some(opts);
     }
     Ok(e)
 }

@@ -52,6 +52,10 @@ pub struct EngineConfig {
     pub retry: RetryPolicy,
     /// Extra CA roots (PEM) trusted for the upstream connection.
     pub extra_roots_pem: Vec<Vec<u8>>,
+    /// Find each user's endpoint with Autodiscover (from the e-mail address they log in
+    /// with) when the partnership is created; `upstream_url` is then only the fallback
+    /// (empty: none). The URL found is stored with the partnership.
+    pub autodiscover: Option<eas_client::AutodiscoverOptions>,
 }
 
 impl EngineConfig {
@@ -81,6 +85,7 @@ impl EngineConfig {
             credential_ttl: Duration::from_secs(300),
             retry: RetryPolicy::default(),
             extra_roots_pem: Vec::new(),
+            autodiscover: None,
         }
     }
 }

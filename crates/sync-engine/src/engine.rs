@@ -36,6 +36,8 @@ pub struct Engine {
     /// Upstream requests sent (for benchmarks and metrics).
     pub(crate) upstream_requests: AtomicU64,
     installation: tokio::sync::OnceCell<String>,
+    /// Endpoints found by Autodiscover for users whose partnership is not created yet.
+    discovered: Mutex<HashMap<String, String>>,
 }
 
 /// What the operator sees about one folder of an account.
@@ -126,6 +128,7 @@ impl Engine {
             maintenance: AtomicBool::new(false),
             upstream_requests: AtomicU64::new(0),
             installation: tokio::sync::OnceCell::new(),
+            discovered: Mutex::new(HashMap::new()),
         })
     }
 
@@ -194,7 +197,7 @@ impl Engine {
             }
             (None, None) => (
                 device_id(&self.cfg.device_id_prefix, user, &installation),
-                PartnershipState::new(self.cfg.upstream_url.clone()),
+                PartnershipState::new(self.endpoint_for_new_user(user, password).await?),
             ),
         };
         let mut probe_cfg = self.client_config(&device);
@@ -316,6 +319,33 @@ impl Engine {
             .cloned()
     }
 
+    /// The endpoint of a user who has no partnership yet: Autodiscover when configured (falling
+    /// back to the configured URL), else the configured URL.
+    async fn endpoint_for_new_user(&self, user: &str, password: &str) -> Result<String> {
+        let Some(opts) = &self.cfg.autodiscover else {
+            return Ok(self.cfg.upstream_url.clone());
+        };
+        if let Some(u) = self.discovered.lock().unwrap_or_else(|e| e.into_inner()).get(user) {
+            return Ok(u.clone());
+        }
+        self.upstream_requests.fetch_add(1, Ordering::Relaxed);
+        match eas_client::discover(user, &BasicAuth::new(user, password), opts).await {
+            Ok(found) => {
+                tracing::info!(user, url = %found.url, method = ?found.method, "autodiscover found the endpoint");
+                self.discovered
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(user.to_owned(), found.url.clone());
+                Ok(found.url)
+            }
+            Err(e) if !self.cfg.upstream_url.is_empty() => {
+                tracing::warn!(user, error = %e, "autodiscover failed; using the configured upstream url");
+                Ok(self.cfg.upstream_url.clone())
+            }
+            Err(e) => Err(EngineError::Upstream(format!("autodiscover for {user}: {e}"))),
+        }
+    }
+
     async fn partnership_for(&self, user: &str, installation: &str) -> Result<Partnership> {
         let u = user.to_owned();
         if let Some(p) = blocking(&self.store, move |s| s.partnerships_for_user(&u))
@@ -329,9 +359,15 @@ impl Engine {
             user_name: user.to_owned(),
             device_id: device_id(&self.cfg.device_id_prefix, user, installation),
             device_type: self.cfg.device_type.clone(),
-            upstream_url: self.cfg.upstream_url.clone(),
+            upstream_url: self
+                .discovered
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(user)
+                .cloned()
+                .unwrap_or_else(|| self.cfg.upstream_url.clone()),
         };
-        tracing::info!(user, device_id = %new.device_id, "creating partnership");
+        tracing::info!(user, device_id = %new.device_id, url = %new.upstream_url, "creating partnership");
         blocking(&self.store, move |s| s.create_partnership(&new)).await
     }
 

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod autodiscover;
 mod basic;
 mod crash;
 mod dav_http;
