@@ -177,7 +177,7 @@ pub async fn send(client: &reqwest::Client, case: &Case, auth: &str) -> Result<(
     if let Some(d) = case.depth {
         rb = rb.header("Depth", d);
     }
-    let resp = rb.send().await.map_err(|e| format!("{}: {e}", case.name))?;
+    let resp = rb.send().await.map_err(|e| format!("{}: {}", case.name, chain(&e)))?;
     let status = resp.status().as_u16();
     let body = resp
         .bytes()
@@ -191,6 +191,19 @@ pub async fn send(client: &reqwest::Client, case: &Case, auth: &str) -> Result<(
         return Err(format!("{}: {n} responses, want {}", case.name, case.responses));
     }
     Ok(())
+}
+
+/// An error with its sources (reqwest's own message hides the cause, e.g. a reset connection).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    for _ in 0..8 {
+        let Some(c) = cur else { break };
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 #[cfg(test)]

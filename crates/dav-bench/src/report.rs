@@ -106,7 +106,13 @@ fn num(x: f64) -> String {
 
 fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 {
-        format!("{:.2}×", a / b)
+        let r = a / b;
+        // Keep two significant digits for tiny latency ratios instead of printing 0.00.
+        if r > 0.0 && r < 0.01 {
+            format!("{r:.1e}×")
+        } else {
+            format!("{r:.2}×")
+        }
     } else {
         "n/a".to_owned()
     }
@@ -139,5 +145,7 @@ mod tests {
             md.contains("| multiget | 16 | 1000 | 2.00 | 8.00 | 100 | 20.0 | 40.0 | 10.00× | 0.10× | 0.20× |"),
             "{md}"
         );
+        assert_eq!(ratio(0.1, 1000.0), "1.0e-4×");
+        assert_eq!(ratio(1.0, 0.0), "n/a");
     }
 }
