@@ -12,14 +12,27 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mapping", &["wbxml", "eas-proto"]),
     ("store", &[]),
     ("eas-client", &["wbxml", "eas-proto"]),
-    ("sync-engine", &["store", "eas-client", "mapping", "eas-proto", "wbxml", "dav-server"]),
+    (
+        "sync-engine",
+        &["store", "eas-client", "mapping", "eas-proto", "wbxml", "dav-server"],
+    ),
     ("dav-proto", &[]),
     ("dav-server", &["dav-proto"]),
     ("eas-sim", &["wbxml", "eas-proto"]),
     ("dav-bench", &["dav-server", "dav-proto"]),
     (
         "easdav",
-        &["wbxml", "eas-proto", "mapping", "store", "eas-client", "sync-engine", "dav-proto", "dav-server", "eas-sim"],
+        &[
+            "wbxml",
+            "eas-proto",
+            "mapping",
+            "store",
+            "eas-client",
+            "sync-engine",
+            "dav-proto",
+            "dav-server",
+            "eas-sim",
+        ],
     ),
 ];
 
@@ -45,7 +58,10 @@ fn manifests() -> BTreeMap<String, toml::Table> {
 }
 
 fn deps(t: &toml::Table) -> Vec<String> {
-    t.get("dependencies").and_then(|d| d.as_table()).map(|d| d.keys().cloned().collect()).unwrap_or_default()
+    t.get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -57,7 +73,9 @@ fn internal_dependencies_follow_the_architecture() {
     for (name, table) in &all {
         let allowed = ALLOWED.iter().find(|(n, _)| n == name).map(|(_, a)| *a);
         let Some(allowed) = allowed else {
-            violations.push(format!("{name}: not listed in docs/ARCHITECTURE.md's table (and this test)"));
+            violations.push(format!(
+                "{name}: not listed in docs/ARCHITECTURE.md's table (and this test)"
+            ));
             continue;
         };
         for d in deps(table) {
@@ -84,7 +102,17 @@ fn wire_and_mapping_crates_do_no_io() {
 fn simulator_shares_only_the_wire_crates() {
     let all = manifests();
     let sim = deps(&all["eas-sim"]);
-    for forbidden in ["mapping", "store", "eas-client", "sync-engine", "dav-server", "dav-proto"] {
-        assert!(!sim.iter().any(|d| d == forbidden), "eas-sim must not depend on {forbidden}");
+    for forbidden in [
+        "mapping",
+        "store",
+        "eas-client",
+        "sync-engine",
+        "dav-server",
+        "dav-proto",
+    ] {
+        assert!(
+            !sim.iter().any(|d| d == forbidden),
+            "eas-sim must not depend on {forbidden}"
+        );
     }
 }
