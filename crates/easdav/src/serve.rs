@@ -127,11 +127,12 @@ pub async fn start(cfg: &Config, metrics: Option<PrometheusHandle>) -> anyhow::R
         .await
         .context("opening the store")?
         .context("opening the store")?;
-    let engine = Engine::new(Arc::new(store), engine_config(cfg)?);
+    let store: Arc<dyn store::Store> = Arc::new(store);
+    let engine = Engine::new(Arc::clone(&store), engine_config(cfg)?);
     let backend: Arc<DavBackend> = Arc::new(engine.dav_backend());
     let dav = DavServer::new(backend, dav_config(cfg));
     let limiter = LoginLimiter::new(cfg.failed_logins_per_user, cfg.failed_logins_per_address);
-    let gauges = Arc::new(RwLock::new(String::new()));
+    let gauges = Arc::new(RwLock::new(render_gauges(&engine, &store).await.unwrap_or_default()));
     let front = Gateway::new(dav, metrics, limiter, cfg.trusted_proxies.clone()).with_extra_metrics({
         let g = Arc::clone(&gauges);
         Arc::new(move || g.read().map(|s| s.clone()).unwrap_or_default())
@@ -161,7 +162,12 @@ pub async fn start(cfg: &Config, metrics: Option<PrometheusHandle>) -> anyhow::R
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
         tracing::info!("DAV server listening on {scheme}://{local}{}/", cfg.path_prefix);
     }
-    tasks.push(tokio::spawn(refresh_gauges(Arc::clone(&engine), gauges, stop_rx)));
+    tasks.push(tokio::spawn(refresh_gauges(
+        Arc::clone(&engine),
+        store,
+        gauges,
+        stop_rx,
+    )));
     let ready = front.ready_flag();
     ready.store(true, Ordering::Relaxed);
     Ok(RunningGateway {
@@ -175,53 +181,90 @@ pub async fn start(cfg: &Config, metrics: Option<PrometheusHandle>) -> anyhow::R
 
 /// Renders per-account gauges every few seconds (the metrics endpoint must
 /// not wait for the store).
-async fn refresh_gauges(engine: Arc<Engine>, out: Arc<RwLock<String>>, mut stop: watch::Receiver<bool>) {
+async fn refresh_gauges(
+    engine: Arc<Engine>,
+    store: Arc<dyn store::Store>,
+    out: Arc<RwLock<String>>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
-        if let Ok(accounts) = engine.accounts().await {
-            let now = now_ms();
-            let mut s = String::new();
-            s.push_str("# HELP easdav_sync_lag_seconds Time since the last successful sync of a folder.\n");
-            s.push_str("# TYPE easdav_sync_lag_seconds gauge\n");
-            for a in &accounts {
-                for f in &a.folders {
-                    if let Some(t) = f.last_sync_at {
-                        let lag = (now - t).max(0) as f64 / 1000.0;
-                        s.push_str(&format!(
-                            "easdav_sync_lag_seconds{{user=\"{}\",collection=\"{}\"}} {lag}\n",
-                            escape(&a.user),
-                            escape(&f.collection)
-                        ));
-                    }
-                }
-            }
-            s.push_str("# HELP easdav_active_pings Users with a live Ping loop.\n# TYPE easdav_active_pings gauge\n");
-            s.push_str(&format!(
-                "easdav_active_pings {}\n",
-                accounts.iter().filter(|a| a.pinging).count()
-            ));
-            s.push_str("# HELP easdav_accounts Accounts known to the gateway.\n# TYPE easdav_accounts gauge\n");
-            s.push_str(&format!("easdav_accounts {}\n", accounts.len()));
-            s.push_str("# HELP easdav_accounts_locked Accounts locked by a remote wipe.\n");
-            s.push_str("# TYPE easdav_accounts_locked gauge\n");
-            s.push_str(&format!(
-                "easdav_accounts_locked {}\n",
-                accounts.iter().filter(|a| a.locked).count()
-            ));
-            s.push_str("# HELP easdav_account_errors Accounts whose last upstream operation failed.\n");
-            s.push_str("# TYPE easdav_account_errors gauge\n");
-            s.push_str(&format!(
-                "easdav_account_errors {}\n",
-                accounts.iter().filter(|a| a.last_error.is_some()).count()
-            ));
-            if let Ok(mut w) = out.write() {
-                *w = s;
-            }
-        }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
+        if let Some(s) = render_gauges(&engine, &store).await {
+            if let Ok(mut w) = out.write() {
+                *w = s;
+            }
+        }
     }
+}
+
+/// The per-account gauges in Prometheus text form (`None` when the store is unreadable).
+async fn render_gauges(engine: &Arc<Engine>, store: &Arc<dyn store::Store>) -> Option<String> {
+    // Pending upstream writes (the outbox), summed over partnerships.
+    let st = Arc::clone(store);
+    let outbox = tokio::task::spawn_blocking(move || -> store::Result<usize> {
+        let mut n = 0;
+        for p in st.list_partnerships()? {
+            n += st.outbox_pending(p.id)?.len();
+        }
+        Ok(n)
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)?;
+    let accounts = engine.accounts().await.ok()?;
+    let now = now_ms();
+    let mut s = String::new();
+    s.push_str("# HELP easdav_sync_lag_seconds Time since the last successful sync of a folder.\n");
+    s.push_str("# TYPE easdav_sync_lag_seconds gauge\n");
+    for a in &accounts {
+        for f in &a.folders {
+            if let Some(t) = f.last_sync_at {
+                let lag = (now - t).max(0) as f64 / 1000.0;
+                s.push_str(&format!(
+                    "easdav_sync_lag_seconds{{user=\"{}\",collection=\"{}\"}} {lag}\n",
+                    escape(&a.user),
+                    escape(&f.collection)
+                ));
+            }
+        }
+    }
+    let gauge = |s: &mut String, name: &str, help: &str, v: usize| {
+        s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"));
+    };
+    gauge(
+        &mut s,
+        "easdav_active_pings",
+        "Users with a live Ping loop.",
+        accounts.iter().filter(|a| a.pinging).count(),
+    );
+    gauge(
+        &mut s,
+        "easdav_accounts",
+        "Accounts known to the gateway.",
+        accounts.len(),
+    );
+    gauge(
+        &mut s,
+        "easdav_accounts_locked",
+        "Accounts locked by a remote wipe.",
+        accounts.iter().filter(|a| a.locked).count(),
+    );
+    gauge(
+        &mut s,
+        "easdav_account_errors",
+        "Accounts whose last upstream operation failed.",
+        accounts.iter().filter(|a| a.last_error.is_some()).count(),
+    );
+    gauge(
+        &mut s,
+        "easdav_outbox_depth",
+        "Upstream writes persisted but not yet acknowledged.",
+        outbox,
+    );
+    Some(s)
 }
 
 fn escape(s: &str) -> String {

@@ -114,6 +114,10 @@ async fn tls_health_dav_and_login_throttling() {
         "{m}"
     );
     assert!(m.contains("easdav_login_throttled_total"), "{m}");
+    assert!(
+        m.contains("easdav_outbox_depth 0") && m.contains("easdav_active_pings"),
+        "{m}"
+    );
     assert!(m.contains("easdav_eas_requests_total{command=\"Sync\""), "{m}");
 
     // Plain HTTP to a TLS listener is not served.
