@@ -190,7 +190,7 @@ pub struct Config {
     /// DAV listen addresses.
     pub listen: Vec<SocketAddr>,
     /// Public base URL, when fixed.
-    pub external_url: Option<url_lite::BaseUrl>,
+    pub external_url: Option<String>,
     /// Proxies whose X-Forwarded-* headers are honoured.
     pub trusted_proxies: Vec<Cidr>,
     /// Path prefix (no trailing slash; empty for none).
@@ -241,28 +241,24 @@ pub struct Config {
     pub failed_logins_per_address: u32,
 }
 
-/// Minimal URL validation without pulling in a URL crate.
-pub mod url_lite {
-    /// An absolute http(s) URL with no query or fragment, without a trailing slash.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct BaseUrl(pub String);
-
-    /// Checks that `s` is an absolute http(s) URL with a host.
-    pub fn parse_http(s: &str) -> Result<BaseUrl, String> {
-        let s = s.trim();
-        let rest = s
-            .strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"))
-            .ok_or_else(|| format!("`{s}` must start with http:// or https://"))?;
-        let host = rest.split('/').next().unwrap_or("");
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(format!("`{s}` has no host"));
-        }
-        if s.contains('?') || s.contains('#') {
-            return Err(format!("`{s}` must not contain a query or fragment"));
-        }
-        Ok(BaseUrl(s.trim_end_matches('/').to_owned()))
+/// Checks that `s` is an absolute http(s) URL with a host and no user info,
+/// query or fragment; returns it without a trailing slash.
+fn parse_http_url(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let u = reqwest::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!("`{s}` must start with http:// or https://"));
     }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{s}` has no host"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(format!("`{s}` must not contain credentials"));
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(format!("`{s}` must not contain a query or fragment"));
+    }
+    Ok(s.trim_end_matches('/').to_owned())
 }
 
 /// Where the configuration came from, for error messages.
@@ -432,7 +428,7 @@ fn validate(raw: RawConfig, org: &str) -> Result<Config, ConfigError> {
         return Err(invalid(org, "server.listen", "give at least one address"));
     }
     let external_url = match nonempty(s.external_url) {
-        Some(u) => Some(url_lite::parse_http(&u).map_err(|m| invalid(org, "server.external_url", m))?),
+        Some(u) => Some(parse_http_url(&u).map_err(|m| invalid(org, "server.external_url", m))?),
         None => None,
     };
     let trusted_proxies = s
@@ -471,11 +467,7 @@ fn validate(raw: RawConfig, org: &str) -> Result<Config, ConfigError> {
     let u = raw.upstream;
     let autodiscover = u.autodiscover.unwrap_or(false);
     let upstream_url = match nonempty(u.url) {
-        Some(url) => Some(
-            url_lite::parse_http(&url)
-                .map_err(|m| invalid(org, "upstream.url", m))?
-                .0,
-        ),
+        Some(url) => Some(parse_http_url(&url).map_err(|m| invalid(org, "upstream.url", m))?),
         None => None,
     };
     if upstream_url.is_none() && !autodiscover {
@@ -666,6 +658,8 @@ mod tests {
     fn bad_values_are_explained() {
         let cases = [
             ("[upstream]\nurl = \"ftp://x\"\n", "upstream.url"),
+            ("[upstream]\nurl = \"https://user:pw@x.example/eas\"\n", "upstream.url"),
+            ("[upstream]\nurl = \"https://x.example/eas\"\n[server]\nexternal_url = \"dav.example.com\"\n", "server.external_url"),
             ("[upstream]\nurl = \"http://x/\"\n[server]\nlisten = [\"nope\"]\n", "server.listen"),
             ("[upstream]\nurl = \"http://x/\"\nauth = \"kerberos\"\n", "upstream.auth"),
             ("[upstream]\nurl = \"http://x/\"\ntls = 1\n", "tls"),

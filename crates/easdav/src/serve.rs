@@ -104,7 +104,7 @@ pub fn engine_config(cfg: &Config) -> anyhow::Result<EngineConfig> {
 pub fn dav_config(cfg: &Config) -> DavConfig {
     DavConfig {
         mount_prefix: cfg.path_prefix.clone(),
-        public_base_url: cfg.external_url.as_ref().map(|u| u.0.clone()),
+        public_base_url: cfg.external_url.clone(),
         trusted_proxies: cfg.trusted_proxies.clone(),
         max_body_bytes: usize::try_from(cfg.max_body_bytes).unwrap_or(usize::MAX),
         ..DavConfig::default()
@@ -215,7 +215,7 @@ async fn render_gauges(engine: &Arc<Engine>, store: &Arc<dyn store::Store>) -> O
     .ok()
     .and_then(Result::ok)?;
     let accounts = engine.accounts().await.ok()?;
-    let now = now_ms();
+    let now = jiff::Timestamp::now().as_millisecond();
     let mut s = String::new();
     s.push_str("# HELP easdav_sync_lag_seconds Time since the last successful sync of a folder.\n");
     s.push_str("# TYPE easdav_sync_lag_seconds gauge\n");
@@ -269,11 +269,4 @@ async fn render_gauges(engine: &Arc<Engine>, store: &Arc<dyn store::Store>) -> O
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -70,6 +70,11 @@ pub fn run(args: AccountsArgs) -> anyhow::Result<()> {
                             .map(|e| format!("  last error: {e}"))
                             .unwrap_or_default()
                     );
+                    // The device policy Exchange sent at provisioning (what easdav
+                    // enforces is in docs/configuration.md).
+                    if let Some(policy) = a.policy.as_deref().filter(|p| !p.is_empty()) {
+                        println!("    policy: {policy}");
+                    }
                     for f in a.folders {
                         let last = f.last_sync_at.map_or("never".to_owned(), |t| {
                             jiff::Timestamp::from_millisecond(t).map_or(t.to_string(), |ts| ts.to_string())
